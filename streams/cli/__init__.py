@@ -1,0 +1,183 @@
+"""The ``streams`` command line.
+
+One click group; every subcommand lives in its own module under :mod:`streams.cli.commands` and
+exposes a ``command`` attribute (a click command or group).  Third-party packages can add
+commands through the ``streams.commands`` entry-point group.  Commands only parse, call one
+library function and render; all logic lives in the library.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import pkgutil
+import sys
+import traceback
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import click
+
+from streams import __version__
+from streams.errors import EXIT_INTERNAL, StreamsError
+
+log = logging.getLogger("streams")
+
+
+class Context:
+    """Global options shared by every subcommand (``click.get_current_context().obj``)."""
+
+    def __init__(self, *, verbose: int, debug: bool, quiet: bool, log_file: Path) -> None:
+        self.verbose = verbose
+        self.debug = debug
+        self.quiet = quiet
+        self.log_file = log_file
+        self.json = False  # set by commands run with --json, so errors come out as JSON too
+
+
+def _default_log_file() -> Path:
+    from streams.fsutil import state_dir
+
+    return state_dir() / "streams.log"
+
+
+def _setup_logging(verbose: int, debug: bool, log_file: Path) -> None:
+    root = logging.getLogger("streams")
+    root.setLevel(logging.DEBUG)
+    root.handlers.clear()
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(
+        logging.DEBUG if debug or verbose > 1 else logging.INFO if verbose else logging.WARNING
+    )
+    console.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    root.addHandler(console)
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        fh = logging.FileHandler(log_file, encoding="utf-8")
+    except OSError:
+        return
+    fh.setLevel(logging.DEBUG)
+    fh.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    root.addHandler(fh)
+
+
+class StreamsGroup(click.Group):
+    """A group that discovers its subcommands lazily, so ``--help`` stays fast."""
+
+    def _commands(self) -> dict[str, click.Command]:
+        cached: dict[str, click.Command] | None = getattr(self, "_found", None)
+        if cached is not None:
+            return cached
+        found: dict[str, click.Command] = {}
+        from streams.cli import commands
+
+        for mod in pkgutil.iter_modules(commands.__path__):
+            if mod.name.startswith("_"):
+                continue
+            module = importlib.import_module(f"streams.cli.commands.{mod.name}")
+            cmd = getattr(module, "command", None)
+            if isinstance(cmd, click.Command) and cmd.name:
+                found[cmd.name] = cmd
+        for ep in entry_points(group="streams.commands"):
+            try:
+                cmd = ep.load()
+            except Exception as exc:  # a broken plugin must not break streams
+                log.warning("could not load plugin command %s: %s", ep.name, exc)
+                continue
+            if isinstance(cmd, click.Command):
+                found.setdefault(ep.name, cmd)
+        self._found = found
+        return found
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self._commands())
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self._commands().get(cmd_name)
+
+
+@click.group(cls=StreamsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="streams")
+@click.option("-v", "--verbose", count=True, help="More output on stderr (repeat for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+@click.option("--debug", is_flag=True, help="Debug logging; re-raise internal errors.")
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Debug log file (default: $XDG_STATE_HOME/streams/streams.log).",
+)
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool, log_file: Path | None) -> None:
+    """streams: isolated dependency streams for Fedora.
+
+    A recipe pins what an application needs; streams resolves the closure, reuses every
+    compatible Fedora package, bundles the rest as prefixed RPMs under an isolated root and
+    builds them in dependency order.
+
+    Exit codes: 0 success, 1 a check or expected step failed, 2 bad input, 3 unsatisfiable,
+    4 build failed, 5 remote service unavailable, 70 internal error.
+    """
+    log_file = log_file or _default_log_file()
+    _setup_logging(verbose, debug, log_file)
+    ctx.obj = Context(verbose=verbose, debug=debug, quiet=quiet, log_file=log_file)
+
+
+def _emit_error(exc: StreamsError, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(exc.to_dict(), indent=2, sort_keys=True))
+    text = exc.render()
+    first, _, rest = text.partition("\n")
+    click.echo(f"error: {first}", err=True)
+    if rest:
+        click.echo(rest, err=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point: user errors become a message and an exit code."""
+    ctx: click.Context | None = None
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        ctx = cli.make_context("streams", args)
+        with ctx:
+            cli.invoke(ctx)
+        return 0
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 130
+    except StreamsError as exc:
+        obj = _obj(ctx)
+        log.debug("%s", "".join(traceback.format_exception(exc)))
+        if obj is not None and obj.debug:
+            raise
+        _emit_error(exc, bool(obj and obj.json))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return 130
+    except Exception as exc:
+        obj = _obj(ctx)
+        if obj is not None and obj.debug:
+            raise
+        log_file = obj.log_file if obj else _default_log_file()
+        log.error("internal error", exc_info=exc)
+        click.echo(
+            f"internal error: {type(exc).__name__}: {exc}\n"
+            f"  the traceback is in {log_file}; please report it with that file",
+            err=True,
+        )
+        return EXIT_INTERNAL
+
+
+def _obj(ctx: click.Context | None) -> Context | None:
+    return ctx.obj if ctx is not None and isinstance(ctx.obj, Context) else None
+
+
+def run() -> None:
+    sys.exit(main())
