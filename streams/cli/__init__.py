@@ -116,8 +116,15 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool, log_file: Pa
     compatible Fedora package, bundles the rest as prefixed RPMs under an isolated root and
     builds them in dependency order.
 
-    Exit codes: 0 success, 1 a check or expected step failed, 2 bad input, 3 unsatisfiable,
-    4 build failed, 5 remote service unavailable, 70 internal error.
+    \b
+    Exit codes:
+      0 success
+      1 a check or another expected step failed
+      2 bad input (recipe, target, usage)
+      3 unsatisfiable dependencies
+      4 build failed
+      5 remote service unavailable
+      70 internal error (a bug: the traceback is in the log file)
     """
     log_file = log_file or _default_log_file()
     _setup_logging(verbose, debug, log_file)
@@ -166,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         if obj is not None and obj.debug:
             raise
         log_file = obj.log_file if obj else _default_log_file()
-        log.error("internal error", exc_info=exc)
+        log.debug("internal error", exc_info=exc)  # file only, unless -vv
         click.echo(
             f"internal error: {type(exc).__name__}: {exc}\n"
             f"  the traceback is in {log_file}; please report it with that file",
