@@ -258,3 +258,22 @@ class ServiceError(StreamsError):
         data = super().to_dict()
         data.update({"service": self.service, "url": self.url, "status": self.status})
         return data
+
+
+class VersionError(StreamsError, ValueError):
+    """A version, specifier or requirement cannot be parsed or converted to RPM form.
+
+    Fedora's own generator fails the build (exit 65) on the same inputs; ``text`` is the
+    offending input as written.
+    """
+
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(self, message: str, *, text: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.text = text
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        data["text"] = self.text
+        return data

@@ -1,0 +1,1 @@
+"""Resolution: versions, PyPI metadata, upstream resolution, base repos, reconciliation."""
