@@ -1,0 +1,233 @@
+"""The lock: what ``streams lock`` decided, per target, in a deterministic TOML file.
+
+Shape (``schema-version = 1``; see ``docs/lock-format.md``)::
+
+    schema-version = 1
+    stream = "vllm"
+    recipe = "vllm.toml"
+    recipe-sha256 = "…"
+
+    [[target]]
+    name = "fedora-45-x86_64"
+    python = "3.14"                  # the interpreter the stream runs on
+    interpreter = "python3.14"       # its Fedora package
+    interpreter-main = false         # whether it is the release's main Python
+    base = "snapshot"                # where the base repos came from
+    system = ["python3.14-3.14.6-1.fc45.noarch"]   # non-Python base packages pulled in
+    warnings = []
+
+    [[target.repo]]                  # the base repos it was solved against
+    name = "fedora"  url = "…"  revision = "…"  checksum = "sha256:…"
+
+    [[target.package]]               # one per distribution of the runtime view
+    name = "torch"  version = "2.14.0"  origin = "bundle"
+    rpm = "vllm-stream-python3-torch"  evr = "2.14"
+    reason = "bundled: …"
+    requires = ["filelock", …]       # applicable requirements, markers evaluated
+    extras = []
+    sources = [{ kind = "wheel", url = "…", sha256 = "…", filename = "…" }, …]
+
+    [[target.edge]]                  # runtime requirement edges between distributions
+    from = "vllm"  to = "torch"  requirement = "torch==2.14.0"  kind = "runtime"
+
+The same inputs give byte-identical output: everything is sorted and nothing time-dependent is
+written.  Writes are atomic (a crash never leaves half a lock).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from streams.errors import LockError
+from streams.fsutil import atomic_write_text
+
+SCHEMA_VERSION = 1
+
+_CONFIG = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class LockedSource(BaseModel):
+    """An upstream file a bundled distribution is built (sdist) or repackaged (wheel) from."""
+
+    model_config = _CONFIG
+    kind: Literal["sdist", "wheel"]
+    url: str
+    sha256: str
+    filename: str = ""
+
+
+class LockedRepo(BaseModel):
+    """A base repository the target was solved against."""
+
+    model_config = _CONFIG
+    name: str
+    url: str
+    revision: str = ""
+    checksum: str = ""
+
+
+class LockedPackage(BaseModel):
+    """One distribution of the runtime view: reused from Fedora or bundled."""
+
+    model_config = _CONFIG
+    name: str
+    version: str
+    origin: Literal["fedora", "bundle"]
+    rpm: str
+    evr: str
+    reason: str
+    repo: str = ""
+    requires: tuple[str, ...] = ()
+    extras: tuple[str, ...] = ()
+    sources: tuple[LockedSource, ...] = ()
+    build_requires: tuple[str, ...] = Field(default=(), alias="build-requires")
+
+
+class LockedEdge(BaseModel):
+    """A requirement edge: ``source`` needs ``target`` at run time or to build."""
+
+    model_config = _CONFIG
+    source: str = Field(alias="from")
+    target: str = Field(alias="to")
+    requirement: str = ""
+    kind: Literal["runtime", "build"] = "runtime"
+
+
+class LockedTarget(BaseModel):
+    """Everything decided for one target."""
+
+    model_config = _CONFIG
+    name: str
+    python: str
+    interpreter: str
+    interpreter_main: bool = Field(alias="interpreter-main")
+    base: str = "snapshot"
+    system: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    repo: tuple[LockedRepo, ...] = ()
+    package: tuple[LockedPackage, ...] = ()
+    edge: tuple[LockedEdge, ...] = ()
+
+    def packages(self) -> dict[str, LockedPackage]:
+        return {p.name: p for p in self.package}
+
+    def bundled(self) -> list[LockedPackage]:
+        return [p for p in self.package if p.origin == "bundle"]
+
+    def reused(self) -> list[LockedPackage]:
+        return [p for p in self.package if p.origin == "fedora"]
+
+
+class Lock(BaseModel):
+    """A whole lock file."""
+
+    model_config = _CONFIG
+    schema_version: int = Field(default=SCHEMA_VERSION, alias="schema-version")
+    stream: str
+    recipe: str
+    recipe_sha256: str = Field(alias="recipe-sha256")
+    target: tuple[LockedTarget, ...] = ()
+
+    def get_target(self, name: str) -> LockedTarget:
+        for t in self.target:
+            if t.name == name:
+                return t
+        have = ", ".join(t.name for t in self.target) or "none"
+        raise LockError(
+            f"the lock has no target {name!r} (it has: {have})",
+            hint=f"run: streams lock {self.stream} --target {name}",
+        )
+
+    def with_target(self, new: LockedTarget) -> Lock:
+        """A copy with ``new`` replacing the target of the same name (or added)."""
+        others = [t for t in self.target if t.name != new.name]
+        return self.model_copy(update={"target": tuple(sorted([*others, new], key=_tkey))})
+
+
+def _tkey(t: LockedTarget) -> str:
+    return t.name
+
+
+def _normalised(lock: Lock) -> dict[str, Any]:
+    """The lock as plain data with every collection in a canonical order."""
+    data = lock.model_dump(by_alias=True, mode="json")
+    for t in data["target"]:
+        t["system"] = sorted(t["system"])
+        t["repo"] = sorted(t["repo"], key=lambda r: r["name"])
+        t["package"] = sorted(t["package"], key=lambda p: p["name"])
+        for p in t["package"]:
+            p["requires"] = sorted(p["requires"])
+            p["extras"] = sorted(p["extras"])
+            p["build-requires"] = sorted(p["build-requires"])
+            p["sources"] = sorted(p["sources"], key=lambda s: (s["kind"], s["filename"], s["url"]))
+        t["edge"] = sorted(
+            t["edge"], key=lambda e: (e["kind"], e["from"], e["to"], e["requirement"])
+        )
+    data["target"] = sorted(data["target"], key=lambda t: t["name"])
+    return data
+
+
+def dumps(lock: Lock) -> str:
+    """Serialise deterministically (same lock, same bytes)."""
+    header = (
+        "# This file is written by `streams lock`; do not edit it by hand.\n"
+        "# It records, per target, which Python distributions are reused from Fedora and\n"
+        "# which are bundled into the stream, and why.\n"
+    )
+    return header + tomli_w.dumps(_normalised(lock), multiline_strings=False, indent=4)
+
+
+def write_lock(path: Path, lock: Lock) -> None:
+    """Write ``lock`` to ``path`` atomically."""
+    atomic_write_text(path, dumps(lock))
+
+
+def read_lock(path: Path) -> Lock:
+    """Read and validate a lock file; errors name the file and say how to regenerate it."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise LockError(
+            f"{path}: no lock file", hint=f"run: streams lock {_stream_hint(path)}"
+        ) from exc
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise LockError(
+            f"{path}: not a valid lock file ({exc})",
+            hint=f"regenerate it: streams lock {_stream_hint(path)}",
+        ) from exc
+    version = data.get("schema-version")
+    if version != SCHEMA_VERSION:
+        raise LockError(
+            f"{path}: lock schema-version {version!r}, this streams reads {SCHEMA_VERSION}",
+            hint=f"regenerate it: streams lock {_stream_hint(path)}",
+        )
+    try:
+        return Lock.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        raise LockError(
+            f"{path}: invalid lock at {where}: {first['msg']}",
+            hint=f"regenerate it: streams lock {_stream_hint(path)}",
+        ) from exc
+
+
+def lock_path(recipe_path: Path) -> Path:
+    """Where the lock of a recipe lives: next to it, ``NAME.lock.toml``."""
+    return recipe_path.with_name(recipe_path.stem + ".lock.toml")
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _stream_hint(path: Path) -> str:
+    return path.name.removesuffix(".lock.toml")
