@@ -210,9 +210,14 @@ class Metalink:
     """URLs of ``repomd.xml`` on each mirror, in the order to try them."""
 
     def baseurls(self) -> list[str]:
-        """Each mirror's baseurl: its repomd URL without ``repodata/repomd.xml``."""
+        """Each mirror's baseurl (its repomd URL without ``repodata/repomd.xml``).
+
+        Only http, https and file mirrors: MirrorManager also lists rsync ones.
+        """
         out = []
         for u in self.urls:
+            if urlparse(u).scheme not in ("http", "https", "file"):
+                continue
             if u.endswith("repodata/repomd.xml"):
                 out.append(u[: -len("repodata/repomd.xml")])
         return out
