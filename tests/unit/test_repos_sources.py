@@ -136,11 +136,8 @@ def test_parse_mirrormanager_metalink() -> None:
     assert ("sha256", "aaaa" + "0" * 60) in ml.hashes
     assert ("sha256", "bbbb") in ml.hashes  # alternates count too
     assert ("md5", "0123456789abcdef0123456789abcdef") in ml.hashes
-    assert ml.baseurls() == [
-        "https://a.example/os/",
-        "https://b.example/os/",
-        "rsync://c.example/os/",
-    ]
+    assert ml.urls[2] == "rsync://c.example/os/repodata/repomd.xml"
+    assert ml.baseurls() == ["https://a.example/os/", "https://b.example/os/"]  # no rsync
 
 
 def test_parse_rfc5854_metalink() -> None:
