@@ -87,6 +87,9 @@ class LockedPackage(BaseModel):
     extras: tuple[str, ...] = ()
     sources: tuple[LockedSource, ...] = ()
     build_requires: tuple[str, ...] = Field(default=(), alias="build-requires")
+    """PEP 508 build-system requirements read from the sdist at lock time."""
+    build_only: bool = Field(default=False, alias="build-only")
+    """Bundled only because another bundle needs it to build; not part of the runtime view."""
 
 
 class LockedEdge(BaseModel):
