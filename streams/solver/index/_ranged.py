@@ -100,16 +100,31 @@ class RangeFile(io.RawIOBase):
         self._pos = pos
         return pos
 
+    def _held_from(self, pos: int, n: int) -> bytes:
+        """Up to ``n`` held bytes starting at ``pos`` (empty when ``pos`` is not held)."""
+        i = bisect.bisect_right(self._starts, pos) - 1
+        best = b""
+        while i >= 0:
+            s, data = self._starts[i], self._spans[i]
+            if s + len(data) > pos:
+                chunk = data[pos - s : pos - s + n]
+                if len(chunk) > len(best):
+                    best = chunk
+            i -= 1
+        return best
+
     def readinto(self, buffer: Any) -> int:
+        """Read what is held at the position (a short read is fine for a raw file); fetch at
+        least MIN_FETCH bytes when nothing is held there."""
         view = memoryview(buffer).cast("B")
         n = min(len(view), self._size - self._pos)
         if n <= 0:
             return 0
-        data = self._covered(self._pos, self._pos + n)
-        if data is None:
+        data = self._held_from(self._pos, n)
+        if not data:
             self.ensure(self._pos, max(n, MIN_FETCH))
-            data = self._covered(self._pos, self._pos + n)
-            assert data is not None
-        view[:n] = data
-        self._pos += n
-        return n
+            data = self._held_from(self._pos, n)
+            assert data
+        view[: len(data)] = data
+        self._pos += len(data)
+        return len(data)
