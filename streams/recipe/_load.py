@@ -89,13 +89,21 @@ def shipped_recipes_dir() -> Path:
     return Path(streams.__file__).resolve().parent.parent / "recipes"
 
 
+def _relative(path: Path) -> Path:
+    """``path`` relative to the working directory when it lies below it (shorter messages)."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
 def recipe_dirs() -> tuple[Path, ...]:
     """Where recipe names are looked up, in order: ``./recipes``, then the shipped recipes."""
-    local = Path.cwd() / "recipes"
+    local = Path("recipes")
     shipped = shipped_recipes_dir()
     if local.resolve() == shipped:
         return (local,)
-    return (local, shipped)
+    return (local, _relative(shipped))
 
 
 def find_recipe(name_or_path: str) -> Path:
@@ -157,9 +165,31 @@ def load(path: Path, *, display: str | None = None) -> Loaded:
     problems: list[Problem] = []
     recipe: Recipe | None = None
     try:
-        recipe = Recipe.model_validate(raw)
+        # TOML keys are kebab-case only: the Python names (abi_coupled) are for code.
+        recipe = Recipe.model_validate(raw, by_alias=True, by_name=False)
     except ValidationError as exc:
-        problems += [_pydantic_problem(file, raw, smap, err) for err in exc.errors()]
+        errors = exc.errors()
+        # A list whose only items were rejected also fails its length check; the item errors
+        # already say what is wrong, so drop the length error.
+        item_parents = {tuple(e["loc"][:-1]) for e in errors if e["type"] != "too_short"}
+        errors = [
+            e for e in errors if not (e["type"] == "too_short" and tuple(e["loc"]) in item_parents)
+        ]
+        # A misspelled required key is reported once, as the misspelling ("did you mean"),
+        # not also as a missing key.
+        misspelt = {
+            (tuple(e["loc"][:-1]), closest(str(e["loc"][-1]), [str(m["loc"][-1])]))
+            for e in errors
+            if e["type"] == "extra_forbidden"
+            for m in errors
+            if m["type"] == "missing" and m["loc"][:-1] == e["loc"][:-1]
+        }
+        errors = [
+            e
+            for e in errors
+            if not (e["type"] == "missing" and (tuple(e["loc"][:-1]), e["loc"][-1]) in misspelt)
+        ]
+        problems += [_pydantic_problem(file, raw, smap, err) for err in errors]
     problems += _semantic_problems(file, raw, smap)
     problems = _dedupe(problems)
     if problems:
@@ -198,15 +228,9 @@ def render_path(path: Sequence[str | int]) -> str:
 
 
 def _problem(file: str, smap: SourceMap, path: KeyPath, message: str, hint: str | None) -> Problem:
-    pos = smap.find(path)
-    return Problem(
-        file,
-        pos.line if pos else None,
-        pos.column if pos else None,
-        render_path(path),
-        message,
-        hint,
-    )
+    # a key that is missing altogether (a whole table) is reported at the top of the file
+    pos = smap.find(path) or Position(1, 1)
+    return Problem(file, pos.line, pos.column, render_path(path), message, hint)
 
 
 # -- TOML syntax ----------------------------------------------------------------------------------
@@ -222,6 +246,18 @@ _TOML_HINTS: tuple[tuple[str, str], ...] = (
     ("Expected newline or end of document", "one key = value per line; quote string values"),
     ("Invalid statement", "each line is key = value, a [table] header or a # comment"),
 )
+
+
+def _key_on_line(smap: SourceMap, line: int, col: int | None) -> KeyPath:
+    """The last key path defined on ``line`` at or before ``col`` (the scanner is lenient, so
+    it has usually seen the statement tomllib rejected)."""
+    on_line = [
+        (pos.column, len(path), path)
+        for path, pos in smap.positions.items()
+        if pos.line == line and (col is None or pos.column <= col)
+    ]
+    best: KeyPath = max(on_line)[2] if on_line else ()
+    return best
 
 
 def _toml_problem(file: str, text: str, error: str, smap: SourceMap) -> Problem:
@@ -242,6 +278,8 @@ def _toml_problem(file: str, text: str, error: str, smap: SourceMap) -> Problem:
             f" (first on line {first.line})" if first else ""
         )
         line, col = pos.line, pos.column
+    elif line is not None:
+        path = render_path(_key_on_line(smap, line, col))
     hint = next((h for prefix, h in _TOML_HINTS if message.startswith(prefix)), None)
     if message.endswith("defined twice") or "defined twice (" in message:
         hint = "each key and table may appear only once; remove or merge one"

@@ -113,9 +113,30 @@ def plan_recipe(recipe: Recipe) -> dict[str, Any]:
     }
 
 
+def _drop_null(node: Any) -> Any:
+    """TOML has no null: an optional key is simply left out.  Turn pydantic's
+    ``anyOf: [X, {type: null}], default: null`` into ``X`` so editors do not offer null."""
+    if isinstance(node, list):
+        return [_drop_null(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _drop_null(v) for k, v in node.items()}
+    options = out.get("anyOf")
+    if isinstance(options, list) and {"type": "null"} in options:
+        rest = [o for o in options if o != {"type": "null"}]
+        del out["anyOf"]
+        if len(rest) == 1:
+            out.update(rest[0])
+        else:
+            out["anyOf"] = rest
+        if out.get("default", 0) is None:
+            del out["default"]
+    return out
+
+
 def recipe_schema() -> dict[str, Any]:
     """The JSON Schema of recipes (keys as written in TOML), for editors and docs."""
-    schema = Recipe.model_json_schema(by_alias=True)
+    schema = _drop_null(Recipe.model_json_schema(by_alias=True))
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "streams recipe",
