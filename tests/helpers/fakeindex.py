@@ -187,7 +187,8 @@ class Hit:
 class FakeIndex:
     """The fake index.  Knobs (all may be changed while it runs):
 
-    - ``range_support``: answer ``Range`` with 206 (else ignore it and send 200 + everything)
+    - ``range_support``: answer ``Range`` with 206 (else ignore it and send 200 + everything);
+      ``range_limit``: stop honouring it after that many 206 answers
     - ``pages``: ``"negotiate"`` (PEP 691: JSON when the client accepts it), ``"json"``,
       ``"html"``
     - ``advertise_metadata``: list PEP 658 attributes for files that have metadata
@@ -195,6 +196,8 @@ class FakeIndex:
     """
 
     range_support: bool = True
+    range_limit: int | None = None
+    """Honour only this many range requests, then answer 200 with everything (a flaky CDN)."""
     pages: Literal["negotiate", "json", "html"] = "negotiate"
     advertise_metadata: bool = True
     legacy_metadata_key: bool = False
@@ -469,6 +472,11 @@ class FakeIndex:
             end = min(int(m.group(2)), size - 1) if m.group(2) else size - 1
         if start >= size or start > end:
             return 416, {"Content-Range": f"bytes */{size}"}, b""
+        with self._lock:
+            if self.range_limit is not None:
+                if self.range_limit <= 0:
+                    return 200, base, data
+                self.range_limit -= 1
         base["Content-Range"] = f"bytes {start}-{end}/{size}"
         return 206, base, data[start : end + 1]
 

@@ -111,6 +111,15 @@ def test_server_ignoring_range_gets_a_full_verified_download(
     assert index.hits == []
 
 
+def test_server_that_stops_honouring_range(index: FakeIndex, make_client: MakeClient) -> None:
+    index.range_limit = 1  # the tail comes as 206, the next range as 200 + everything
+    f = index.add_wheel("cdn", "1.0", pep658=False, padding=200_000, requires_dist=["q"])
+    client = make_client()
+    md = client.metadata("cdn", "1.0")
+    assert (md.source, md.requires_dist) == ("wheel", ("q",))
+    assert client.cache.has_file(f.advertised_sha256) is not None
+
+
 def test_sdist_fallback_legacy_requires_txt(index: FakeIndex, make_client: MakeClient) -> None:
     index.add_sdist(
         "oldpkg",
