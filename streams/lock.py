@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
 from streams.errors import LockError
 from streams.fsutil import atomic_write_text
@@ -86,9 +86,17 @@ class LockedPackage(BaseModel):
     requires: tuple[str, ...] = ()
     extras: tuple[str, ...] = ()
     sources: tuple[LockedSource, ...] = ()
-    build_requires: tuple[str, ...] = Field(default=(), alias="build-requires")
+    build_requires: tuple[str, ...] = Field(
+        default=(),
+        validation_alias=AliasChoices("build-requires", "build_requires"),
+        serialization_alias="build-requires",
+    )
     """PEP 508 build-system requirements read from the sdist at lock time."""
-    build_only: bool = Field(default=False, alias="build-only")
+    build_only: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("build-only", "build_only"),
+        serialization_alias="build-only",
+    )
     """Bundled only because another bundle needs it to build; not part of the runtime view."""
 
 
@@ -96,8 +104,8 @@ class LockedEdge(BaseModel):
     """A requirement edge: ``source`` needs ``target`` at run time or to build."""
 
     model_config = _CONFIG
-    source: str = Field(alias="from")
-    target: str = Field(alias="to")
+    source: str = Field(validation_alias=AliasChoices("from", "source"), serialization_alias="from")
+    target: str = Field(validation_alias=AliasChoices("to", "target"), serialization_alias="to")
     requirement: str = ""
     kind: Literal["runtime", "build"] = "runtime"
 
@@ -109,7 +117,10 @@ class LockedTarget(BaseModel):
     name: str
     python: str
     interpreter: str
-    interpreter_main: bool = Field(alias="interpreter-main")
+    interpreter_main: bool = Field(
+        validation_alias=AliasChoices("interpreter-main", "interpreter_main"),
+        serialization_alias="interpreter-main",
+    )
     base: str = "snapshot"
     system: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -131,10 +142,17 @@ class Lock(BaseModel):
     """A whole lock file."""
 
     model_config = _CONFIG
-    schema_version: int = Field(default=SCHEMA_VERSION, alias="schema-version")
+    schema_version: int = Field(
+        default=SCHEMA_VERSION,
+        validation_alias=AliasChoices("schema-version", "schema_version"),
+        serialization_alias="schema-version",
+    )
     stream: str
     recipe: str
-    recipe_sha256: str = Field(alias="recipe-sha256")
+    recipe_sha256: str = Field(
+        validation_alias=AliasChoices("recipe-sha256", "recipe_sha256"),
+        serialization_alias="recipe-sha256",
+    )
     target: tuple[LockedTarget, ...] = ()
 
     def get_target(self, name: str) -> LockedTarget:
