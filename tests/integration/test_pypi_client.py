@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from packaging.version import Version
 
-from streams.errors import EXIT_SERVICE, ServiceError
+from streams.errors import EXIT_SERVICE, ServiceError, UsageError
 from streams.http import RetryPolicy
 from streams.solver.pypi import (
     HashMismatchError,
@@ -356,6 +356,11 @@ def test_file_index_directory(tmp_path: Path, cache: Path, as_uri: bool) -> None
     assert client.metadata("legacy", "1.0").requires_dist == ("c",)
     with pytest.raises(ProjectNotFoundError):
         client.project("absent")
+
+
+def test_index_url_that_is_neither_url_nor_directory(cache: Path) -> None:
+    with pytest.raises(UsageError, match="neither an http"):
+        IndexClient("pypi.org/simple", cache=cache)
 
 
 def test_file_index_prefers_json(tmp_path: Path, cache: Path) -> None:

@@ -28,7 +28,7 @@ from packaging.version import InvalidVersion, Version
 from pydantic import ValidationError
 
 from streams import http
-from streams.errors import ServiceError
+from streams.errors import ServiceError, UsageError
 from streams.fsutil import cache_dir
 from streams.solver.index._cache import IndexCache, sha256_file
 from streams.solver.index._metadata import (
@@ -84,9 +84,9 @@ class IndexClient:
 
     ``index_url`` is the simple API root (``https://pypi.org/simple/``), a ``file://`` URL or
     a directory laid out as PEP 503 says (``NAME/index.html``, optionally ``NAME/index.json``,
-    which is preferred).  ``offline=True`` answers only from the cache (file indexes stay
-    readable: they are local).  Thread-safe: :meth:`metadata_many` calls it from ``workers``
-    threads.
+    which is preferred); anything else is a UsageError.  ``offline=True`` answers only from
+    the cache (file indexes stay readable: they are local).  Thread-safe:
+    :meth:`metadata_many` calls it from ``workers`` threads.
     """
 
     def __init__(
@@ -99,6 +99,11 @@ class IndexClient:
         retry: http.RetryPolicy = http.DEFAULT_RETRY,
     ) -> None:
         local = http.file_path(index_url)
+        if local is not None and not local.is_dir():
+            raise UsageError(
+                f"index {index_url!r} is neither an http(s):// or file:// URL nor a directory",
+                hint="use e.g. https://pypi.org/simple/ or the path of a PEP 503 file index",
+            )
         self.local_root: Path | None = local.resolve() if local is not None else None
         if self.local_root is not None:
             self.index_url = self.local_root.as_uri() + "/"
