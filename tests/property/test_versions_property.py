@@ -89,7 +89,7 @@ def rpm_cmp(a: str, b: str) -> int:
 # -- ordering -------------------------------------------------------------------------------
 
 
-@settings(max_examples=800, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(whole_pep440(), whole_pep440())
 @example("1.0", "1.0.0")
 @example("1.0.dev1", "1.0a1")
@@ -106,7 +106,7 @@ def test_order_is_preserved_for_versions_fedora_keeps_whole(a: str, b: str) -> N
     assert rpm_cmp(rpm_version(va), rpm_version(vb)) == sign((va > vb) - (va < vb))
 
 
-@settings(max_examples=800, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(pep440(), pep440())
 @example("1.0.post1.dev2", "1.0")  # the inversion: 1~~dev2 < 1
 @example("1.0a1.dev1", "1.0a1")  # a tie
@@ -231,7 +231,7 @@ def _neighbours(spec: str) -> list[str]:
     return out
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     st.lists(specifier(), min_size=1, max_size=3),
     st.lists(whole_pep440(), min_size=1, max_size=6),
