@@ -35,6 +35,7 @@ __all__ = [
     "dist_dep_name",
     "dist_provide",
     "join_deps",
+    "python_minor",
     "rpm_dep",
     "rpm_evr",
     "rpm_version",
