@@ -1,0 +1,222 @@
+"""What every build backend shares: the Protocol, SRPM creation, progress hooks, the outcome.
+
+Backends (``copr``, ``koji``, ``mock``, and the local rpmbuild one) take a
+:class:`~streams.builders.plan.BuildPlan` and a :class:`~streams.builders.plan.PlanState` and
+return a :class:`BuildOutcome`.  Client libraries (``copr``, ``koji``) are imported only inside
+their own modules, so a missing optional extra breaks only the backend that needs it (the way
+fedrq loads its dnf or libdnf5 backend by name).
+
+SRPMs come from an injected :data:`SrpmProvider` ``(node, target) -> Path``; the default one,
+:class:`SpecTree`, runs ``rpmbuild -bs`` on the generated specs, so tests can hand backends real
+tiny SRPMs and the build command can hand them the output of ``streams specgen``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from streams.builders.plan import BuildPlan, PlanNode, PlanState, State, SummaryRow
+from streams.errors import BuildError, CommandError
+from streams.proc import run, which
+
+SrpmProvider = Callable[[PlanNode, str], Path]
+"""Returns the SRPM of a plan node for a target (it may be the same file for every target)."""
+
+_WROTE_RE = re.compile(r"^Wrote:\s+(?P<path>\S+\.src\.rpm)\s*$", re.MULTILINE)
+
+
+def rpmbuild_srpm(spec: Path, sources: Path, outdir: Path, *, log_file: Path | None = None) -> Path:
+    """Build the source RPM of ``spec`` with ``rpmbuild -bs``; its sources are in ``sources``.
+
+    ``_topdir`` points into ``outdir`` so nothing touches ``~/rpmbuild``.
+    """
+    outdir.mkdir(parents=True, exist_ok=True)
+    topdir = outdir / ".rpmbuild"
+    try:
+        res = run(
+            [
+                which("rpmbuild", hint="install rpm-build (dnf) or rpm (apt-get)"),
+                "-bs",
+                "--define",
+                f"_topdir {topdir}",
+                "--define",
+                f"_sourcedir {sources}",
+                "--define",
+                f"_specdir {spec.parent}",
+                "--define",
+                f"_srcrpmdir {outdir}",
+                str(spec),
+            ],
+            log_file=log_file,
+            what=f"rpmbuild -bs {spec.name}",
+        )
+    except CommandError as exc:
+        raise BuildError(
+            f"cannot build the source RPM of {spec}: {exc.message}",
+            backend="srpm",
+            log_path=exc.log_path,
+            output_tail=exc.output_tail,
+            hint="check that every Source of the spec is in " + str(sources),
+        ) from exc
+    text = res.stdout if log_file is None else log_file.read_text(encoding="utf-8")
+    found = _WROTE_RE.findall(text)
+    if not found:
+        raise BuildError(f"rpmbuild -bs {spec} wrote no source RPM", backend="srpm")
+    return Path(found[-1])
+
+
+def default_spec_layout(root: Path, node: PlanNode, target: str) -> Path:
+    """Where the spec of ``node`` for ``target`` lives under ``root``.
+
+    The first that exists of ``ROOT/TARGET/RPM/RPM.spec``, ``ROOT/RPM/RPM.spec`` and
+    ``ROOT/RPM.spec`` (Fedora dist-git style: the spec and its sources side by side).
+    """
+    for candidate in (
+        root / target / node.rpm / f"{node.rpm}.spec",
+        root / node.rpm / f"{node.rpm}.spec",
+        root / f"{node.rpm}.spec",
+    ):
+        if candidate.is_file():
+            return candidate
+    raise BuildError(
+        f"no spec for {node.rpm} under {root}",
+        backend="srpm",
+        hint=f"expected {root / node.rpm / (node.rpm + '.spec')}; run: streams specgen RECIPE",
+    )
+
+
+class SpecTree:
+    """An :data:`SrpmProvider` over a directory of generated specs (``rpmbuild -bs``, cached).
+
+    One SRPM per spec file: targets that share a spec share the SRPM (and, in Copr, one build).
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        outdir: Path,
+        *,
+        layout: Callable[[Path, PlanNode, str], Path] = default_spec_layout,
+        build: Callable[[Path, Path, Path], Path] = rpmbuild_srpm,
+    ) -> None:
+        self.root = root
+        self.outdir = outdir
+        self.layout = layout
+        self.build = build
+        self._made: dict[Path, Path] = {}
+
+    def __call__(self, node: PlanNode, target: str) -> Path:
+        spec = self.layout(self.root, node, target).resolve()
+        if spec not in self._made:
+            out = self.outdir / spec.parent.parent.name / spec.parent.name
+            self._made[spec] = self.build(spec, spec.parent, out)
+        return self._made[spec]
+
+
+class Reporter:
+    """Progress hooks with do-nothing defaults (the CLI subclasses it with rich output)."""
+
+    def submitted(self, name: str, targets: tuple[str, ...], build_id: str) -> None:
+        """A build of ``name`` for ``targets`` was submitted (or started) as ``build_id``."""
+
+    def changed(self, name: str, target: str, state: State, detail: str = "") -> None:
+        """The record of ``name`` on ``target`` changed to ``state``."""
+
+    def chroots(self, name: str, build_id: str, states: Mapping[str, str]) -> None:
+        """Per-chroot (Copr) or per-arch (Koji) states of one build."""
+
+    def message(self, text: str) -> None:
+        """Something a packager should see (a retry, a cancellation)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOutcome:
+    """What a backend run produced: the summary rows and where the state is kept."""
+
+    backend: str
+    rows: tuple[SummaryRow, ...]
+    state_path: Path | None
+    api_calls: Mapping[str, int] = field(default_factory=dict)
+    batches: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return all(r.state == "succeeded" for r in self.rows)
+
+    def failed(self) -> list[SummaryRow]:
+        return [r for r in self.rows if r.state in ("failed", "skipped", "pending", "building")]
+
+    def raise_for_failures(self) -> None:
+        """A :class:`BuildError` naming each failed package and its log, if any failed."""
+        if self.ok:
+            return
+        lines = []
+        first_log: Path | None = None
+        for row in self.failed():
+            for target, rec in row.records:
+                if rec.state == "succeeded":
+                    continue
+                where = rec.logs[-1] if rec.logs else (rec.url or "")
+                if rec.state == "failed" and rec.logs and first_log is None:
+                    first_log = Path(rec.logs[-1])
+                lines.append(
+                    f"{row.rpm} on {target}: {rec.state}"
+                    + (f" ({rec.reason})" if rec.reason else "")
+                    + (f" -- {where}" if where else "")
+                )
+        nfail = sum(1 for r in self.rows if r.state == "failed")
+        raise BuildError(
+            f"{self.backend} build: {nfail} package(s) failed, {len(self.failed())} not built",
+            backend=self.backend,
+            log_path=first_log,
+            output_tail="\n".join(lines),
+            hint="fix the failures, then run the same command with --resume "
+            "(what succeeded is not rebuilt)",
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "schema_version": 1,
+            "backend": self.backend,
+            "ok": self.ok,
+            "state_path": str(self.state_path) if self.state_path else None,
+            "batches": self.batches,
+            "api_calls": dict(self.api_calls),
+            "packages": [r.to_dict() for r in self.rows],
+        }
+
+
+class Backend(Protocol):
+    """A build backend: renders what it would do, and does it."""
+
+    name: str
+
+    def dry_run(self, plan: BuildPlan, state: PlanState) -> str:
+        """The batches and the commands or API calls a real run would make, as text."""
+        ...
+
+    def build(self, plan: BuildPlan, state: PlanState) -> BuildOutcome:
+        """Build what ``state`` says is not built yet, in plan order, updating ``state``."""
+        ...
+
+
+def open_state(
+    plan: BuildPlan, outdir: Path, backend: str, *, resume: bool
+) -> tuple[PlanState, list[tuple[str, str]]]:
+    """The persisted state of a backend run under ``outdir``.
+
+    With ``resume`` the saved state is kept (succeeded stays, failed/skipped become pending)
+    and the records left ``building`` are returned for the backend to re-attach to; without,
+    a fresh all-pending state replaces it.
+    """
+    path = PlanState.default_path(outdir, backend)
+    if resume:
+        state = PlanState.load(plan, path, backend=backend)
+        return state, state.resume()
+    state = PlanState(plan, path, backend=backend)
+    state.save()
+    return state, []
