@@ -521,7 +521,9 @@ def write_snapshot(dest: Path, snapshot: Snapshot) -> WrittenRepo:
 
     Every time field is the snapshot's date, so the same table and metadata give the same
     bytes.  gzip because the ``solv`` wheel's ``xfopen`` reads it natively (zstd would need a
-    decompression step on every cold load).
+    decompression step on every cold load).  No ``other.xml``: it would hold only changelogs
+    (there are none) and a 64-character package id per package, about 190 KiB per snapshot
+    that nothing reads; dnf and libsolv need only primary (and filelists).
     """
     written = write_repo(
         dest,
@@ -530,7 +532,7 @@ def write_snapshot(dest: Path, snapshot: Snapshot) -> WrittenRepo:
         timestamp=snapshot.info.timestamp,
         revision=f"{snapshot.info.name}-{snapshot.info.date}",
         filelists=True,
-        other=True,
+        other=False,
     )
     atomic_write_text(dest / MISSING_FILE, missing_tsv(snapshot.missing))
     return written
