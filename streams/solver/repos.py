@@ -32,6 +32,7 @@ import io
 import logging
 import os
 import tempfile
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -493,6 +494,7 @@ def _add_rpmmd(
 
 def _try_solv(repo: Any, path: Path, cookie: bytes, spec: RepoSpec, reporter: LoadReporter) -> bool:
     """Load ``path`` into ``repo`` if it is an intact cache file; discard it otherwise."""
+    _wait_writer(path)
     try:
         with path.open("rb") as fh:
             fh.seek(0, os.SEEK_END)
@@ -521,10 +523,8 @@ def _try_solv(repo: Any, path: Path, cookie: bytes, spec: RepoSpec, reporter: Lo
     return False
 
 
-def _write_solv(
-    repo: Any, path: Path, cookie: bytes, spec: RepoSpec, reporter: LoadReporter
-) -> None:
-    """Write the cache file atomically; a failure only costs the next load its speed.
+def _write_solv(repo: Any, path: Path, cookie: bytes) -> None:
+    """Write the cache file atomically (OSError on failure).
 
     No fsync: after a crash the file may be empty or short, and the trailing cookie catches
     that, so durability is not worth the write barrier on every cold load.
@@ -541,10 +541,66 @@ def _write_solv(
         with open(tmp_name, "ab") as fh:
             fh.write(cookie)
         os.replace(tmp_name, path)
-    except OSError as exc:
-        reporter.warning(spec, f"could not write cache file {path}: {exc}")
+    except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
+        raise
+
+
+# Cache files being written by a forked child: path -> pid.  See _save_solv.
+_pending_writes: dict[Path, int] = {}
+
+
+def _wait_writer(path: Path) -> None:
+    pid = _pending_writes.pop(path, None)
+    if pid is not None:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+
+
+def wait_for_cache_writes() -> None:
+    """Block until every ``.solv`` file being written in the background is on disk."""
+    for path in list(_pending_writes):
+        _wait_writer(path)
+
+
+def _save_solv(
+    repo: Any, path: Path, cookie: bytes, spec: RepoSpec, reporter: LoadReporter, background: bool
+) -> None:
+    """Write the .solv cache; in a forked child when that is safe, so the load returns at once.
+
+    Writing a .solv costs about a third of parsing primary.xml, and the ``solv`` bindings keep
+    the GIL during ``Repo.write``, so a thread cannot overlap it.  A forked child has a
+    copy-on-write snapshot of the pool, writes the file atomically and exits with ``_exit``.
+    Fork is used only when this process runs a single thread (forking a threaded process can
+    deadlock the child on a lock another thread held).  A later load of the same cache file
+    waits for the child first; :func:`wait_for_cache_writes` waits for all of them.  A failure
+    only costs the next load its speed.
+    """
+    _wait_writer(path)
+    can_fork = background and hasattr(os, "fork") and threading.active_count() == 1
+    if can_fork:
+        try:
+            pid = os.fork()
+        except OSError:
+            pid = -1
+        if pid == 0:  # the child: write, then leave without running any Python cleanup
+            code = 1
+            try:
+                _write_solv(repo, path, cookie)
+                code = 0
+            except BaseException as exc:
+                with contextlib.suppress(Exception):
+                    log.warning("could not write cache file %s: %s", path, exc)
+            finally:
+                os._exit(code)
+        if pid > 0:
+            _pending_writes[path] = pid
+            return
+    try:
+        _write_solv(repo, path, cookie)
+    except OSError as exc:
+        reporter.warning(spec, f"could not write cache file {path}: {exc}")
 
 
 def _load_from(
@@ -555,6 +611,7 @@ def _load_from(
     *,
     filelists: bool,
     reporter: LoadReporter,
+    background: bool,
 ) -> LoadedRepo:
     repomd = parse_repomd(
         source.repomd_bytes, repo=spec.name, source=f"repomd.xml from {source.where}"
@@ -588,12 +645,13 @@ def _load_from(
             paths = [(rec, source.data_file(rec, reporter), flags) for rec, flags in wanted]
             for rec, path, flags in paths:
                 _add_rpmmd(repo, path, flags, spec, rec, cache.dir)
-            _write_solv(
+            _save_solv(
                 repo,
                 cache.solv_path(repomd.checksum, filelists),
                 cache.cookie(repomd.checksum, filelists),
                 spec,
                 reporter,
+                background,
             )
     except BaseException:
         repo.free(True)
@@ -623,10 +681,13 @@ def load_repo(
     filelists: bool = False,
     reporter: LoadReporter | None = None,
     retry: RetryPolicy | None = None,
+    background_cache_write: bool = True,
 ) -> LoadedRepo:
     """Load one repository into ``pool`` (see the module docstring for the steps).
 
     Does not call ``addfileprovides``/``createwhatprovides``; :func:`load_base` does.
+    With ``background_cache_write`` the .solv cache of a cold load is written by a forked
+    child while this call returns (see :func:`_save_solv`); without, before returning.
     Raises RepoError (bad or missing data, no cache offline) or ServiceError (network).
     For a metalink, a mirror whose data fails is skipped for the next one.
     """
@@ -639,7 +700,15 @@ def load_repo(
         spec, cache, offline=offline, retry=retry, reporter=rep, failures=failures
     ):
         try:
-            loaded = _load_from(pool, spec, source, cache, filelists=filelists, reporter=rep)
+            loaded = _load_from(
+                pool,
+                spec,
+                source,
+                cache,
+                filelists=filelists,
+                reporter=rep,
+                background=background_cache_write,
+            )
         except (RepoError, ServiceError) as exc:
             if spec.kind != "metalink" or offline:
                 raise
@@ -665,6 +734,7 @@ def load_base(
     reporter: LoadReporter | None = None,
     retry: RetryPolicy | None = None,
     finalize: bool = True,
+    background_cache_write: bool = True,
 ) -> list[LoadedRepo]:
     """Load every repository of ``specs`` into ``pool``, in order; return what was loaded.
 
@@ -673,7 +743,15 @@ def load_base(
     more repos (e.g. synthetic bundle candidates).
     """
     loaded = [
-        load_repo(pool, s, offline=offline, filelists=filelists, reporter=reporter, retry=retry)
+        load_repo(
+            pool,
+            s,
+            offline=offline,
+            filelists=filelists,
+            reporter=reporter,
+            retry=retry,
+            background_cache_write=background_cache_write,
+        )
         for s in specs
     ]
     if finalize:

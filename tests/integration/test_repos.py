@@ -13,7 +13,14 @@ import solv
 
 from streams.errors import RepoError, ServiceError
 from streams.http import RetryPolicy
-from streams.solver.repos import BaseRepos, LoadedRepo, LoadReporter, RepoCache, load_base
+from streams.solver.repos import (
+    BaseRepos,
+    LoadedRepo,
+    LoadReporter,
+    RepoCache,
+    load_base,
+    wait_for_cache_writes,
+)
 from streams.solver.sources import RepoSpec, make_spec
 from tests.helpers.httpserver import FaultServer, serve_directory
 from tests.helpers.rpmfixtures import FixtureRpm, build_rpms, make_repo
@@ -313,6 +320,7 @@ def test_truncated_primary_is_an_error_and_the_cache_stays_usable(
     pool, new = _load(spec)
     assert new.nsolvables == 5 and not new.from_cache
     assert _providers(pool, "python3dist(epsilon)") == ["epsilon-1.0-1.noarch"]
+    wait_for_cache_writes()
     assert len(list(cache.dir.glob("*.solv"))) == 1  # the old state's cache was pruned
 
 
@@ -366,6 +374,7 @@ def test_offline_metalink_uses_cache(www: Path, server: FaultServer) -> None:
 def test_corrupt_solv_cache_is_rebuilt(pristine_repo: Path, damage: str) -> None:
     spec = make_spec("fedora", str(pristine_repo))
     _load(spec)
+    wait_for_cache_writes()
     (solv_file,) = RepoCache(spec).dir.glob("*.solv")
     data = solv_file.read_bytes()
     if damage == "garbage":
@@ -393,6 +402,14 @@ def test_filelists_on_demand(pristine_repo: Path) -> None:
     pool, warm = _load(spec, filelists=True)
     assert warm.from_cache
     assert _providers(pool, "/usr/share/delta/data.txt") == ["delta-3.0-1.noarch"]
+
+
+def test_cache_written_in_foreground_too(pristine_repo: Path) -> None:
+    spec = make_spec("fedora", str(pristine_repo))
+    _load(spec, background_cache_write=False)
+    assert len(list(RepoCache(spec).dir.glob("*.solv"))) == 1
+    _pool, warm = _load(spec, background_cache_write=False)
+    assert warm.from_cache
 
 
 def test_not_a_repository(tmp_path: Path) -> None:
