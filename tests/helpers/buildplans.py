@@ -32,7 +32,9 @@ def locked_target(
     build_edges: Sequence[tuple[str, str]] = (),
 ) -> LockedTarget:
     """A target whose bundled packages are ``deps``' keys; ``deps[a]`` are a's runtime deps."""
-    names = sorted(set(deps) | {d for ds in deps.values() for d in ds})
+    names = sorted(
+        set(deps) | {d for ds in deps.values() for d in ds} | {n for e in build_edges for n in e}
+    )
     edges = [LockedEdge(source=a, target=b, requirement=b) for a, ds in deps.items() for b in ds]
     edges += [LockedEdge(source=a, target=b, requirement=b, kind="build") for a, b in build_edges]
     return LockedTarget(
