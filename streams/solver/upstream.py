@@ -17,6 +17,7 @@ Stages (see ``docs/upstream.md``):
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import re
@@ -52,7 +53,7 @@ from streams.fsutil import cache_dir
 from streams.proc import run
 from streams.solver.index import CoreMetadata, DistFile, IndexClient, Reporter
 from streams.solver.model import Pin, SourceFile, UpstreamClosure
-from streams.solver.pydeps import applicable_requirements, environment
+from streams.solver.pydeps import environment, parse_requirements
 from streams.solver.versions import python_minor
 
 __all__ = [
@@ -342,14 +343,11 @@ def _metadata_of(clients: Sequence[IndexClient], pkg: LockedPackage) -> CoreMeta
 
 def _plain(req: Requirement) -> Requirement:
     """The requirement without its marker (the marker has been evaluated for the target)."""
-    text = req.name
-    if req.extras:
-        text += "[" + ",".join(sorted(req.extras)) + "]"
-    if req.url:
-        text += f" @ {req.url}"
-    elif req.specifier:
-        text += str(req.specifier)
-    return Requirement(text)
+    if req.marker is None:
+        return req
+    plain = copy.copy(req)
+    plain.marker = None
+    return plain
 
 
 def _top_extras(top: Sequence[Requirement], env: dict[str, str]) -> dict[NormalizedName, set[str]]:
@@ -378,27 +376,34 @@ def closure_requirements(
     """
     env = environment(python, arch)
     wanted = _top_extras(top, env)
-    applied: dict[NormalizedName, list[Requirement]] = {}
-    changed = True
-    while changed:
-        changed = False
-        for name in sorted(metadata):
-            md = metadata[name]
-            extras = frozenset(wanted.get(name, set()))
-            reqs = applicable_requirements(md.requires_dist, python=python, arch=arch)
-            if extras:
-                reqs += applicable_requirements(
-                    md.requires_dist, python=python, arch=arch, extras=extras
-                )
-            applied[name] = reqs
-            for r in reqs:
-                if not r.extras:
-                    continue
-                have = wanted.setdefault(canonicalize_name(r.name), set())
-                new = {canonicalize_name(e) for e in r.extras} - have
-                if new:
-                    have.update(new)
-                    changed = True
+    parsed = {name: parse_requirements(md.requires_dist) for name, md in metadata.items()}
+
+    def holds(req: Requirement, extra: str) -> bool:
+        return req.marker is None or req.marker.evaluate({**env, "extra": extra})
+
+    # the same selection as pydeps.applicable_requirements (Fedora's generator), on requirements
+    # parsed once: main requirements hold without an extra; an extra's hold with it only
+    applied: dict[NormalizedName, list[Requirement]] = {
+        name: [r for r in reqs if holds(r, "")] for name, reqs in parsed.items()
+    }
+    done: dict[NormalizedName, set[str]] = {name: set() for name in parsed}
+    todo = sorted(parsed)
+    while todo:
+        name = todo.pop()
+        for extra in sorted(wanted.get(name, set()) - done[name]):
+            done[name].add(extra)
+            applied[name] += [
+                r
+                for r in parsed[name]
+                if r.marker is not None and holds(r, extra) and not holds(r, "")
+            ]
+        for r in applied[name]:
+            dep = canonicalize_name(r.name)
+            new = {canonicalize_name(e) for e in r.extras} - wanted.get(dep, set())
+            if new:
+                wanted.setdefault(dep, set()).update(new)
+                if dep in parsed and dep not in todo:
+                    todo.append(dep)
     requires: dict[NormalizedName, tuple[Requirement, ...]] = {}
     for name, reqs in applied.items():
         seen: dict[str, Requirement] = {}
@@ -560,6 +565,16 @@ def _uv_failure(
 ) -> StreamsError:
     where = f" for {target}" if target else ""
     lines = _uv_lines(text)
+    lowered = text.lower()
+    if offline and ("not found in the cache" in lowered or "network was disabled" in lowered):
+        missing = re.findall(r"Because (\S+) was not found in the cache", " ".join(text.split()))
+        what = ", ".join(sorted(set(missing))) or "some distributions"
+        return ServiceError(
+            f"cannot resolve{where} offline: uv's cache has no index data for {what}",
+            service="uv",
+            url=index_url,
+            hint="run once without --offline to fill uv's cache",
+        )
     if "No solution found" in text:
         causes: list[Cause] = []
         hint: str | None = None
@@ -586,7 +601,6 @@ def _uv_failure(
             causes,
             hint=hint,
         )
-    lowered = text.lower()
     if offline and ("network connectivity is disabled" in lowered or "offline" in lowered):
         return ServiceError(
             f"uv cannot resolve{where} offline: " + (lines[0] if lines else "cache incomplete"),
