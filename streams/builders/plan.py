@@ -364,6 +364,12 @@ class SummaryRow:
         }
 
 
+def _merge(old: Sequence[str], new: Sequence[str | Path]) -> tuple[str, ...]:
+    """``old`` then ``new`` without duplicates; the newest (most telling) log comes last."""
+    fresh = [str(p) for p in new]
+    return tuple(dict.fromkeys([*(p for p in old if p not in fresh), *fresh]))
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -495,6 +501,12 @@ class PlanState:
             self.save()
         return sorted(building)
 
+    def requeue(self, name: str, target: str, *, reason: str = "") -> None:
+        """Put a ``building`` record back to ``pending`` (its process is gone: mock, local)."""
+        with self._lock:
+            self._set(name, target, state="pending", reason=reason)
+            self.save()
+
     def start(
         self,
         name: str,
@@ -534,7 +546,7 @@ class PlanState:
         with self._lock:
             for t in self._targets(name, target):
                 rec = self._records[(name, t)]
-                merged = tuple(dict.fromkeys([*rec.logs, *(str(p) for p in logs)]))
+                merged = _merge(rec.logs, logs)
                 self._set(name, t, url=url or rec.url, logs=merged)
             self.save()
 
@@ -549,7 +561,7 @@ class PlanState:
         with self._lock:
             for t in self._targets(name, target):
                 rec = self._records[(name, t)]
-                merged = tuple(dict.fromkeys([*rec.logs, *(str(p) for p in logs)]))
+                merged = _merge(rec.logs, logs)
                 self._set(
                     name,
                     t,
@@ -581,7 +593,7 @@ class PlanState:
             targets = self._targets(name, target)
             for t in targets:
                 rec = self._records[(name, t)]
-                merged = tuple(dict.fromkeys([*rec.logs, *(str(p) for p in logs)]))
+                merged = _merge(rec.logs, logs)
                 self._set(
                     name,
                     t,
