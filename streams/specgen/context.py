@@ -273,13 +273,18 @@ def _runtime_requires(
 # -- the plan --------------------------------------------------------------------------------------
 
 
+def _ere_escape(text: str) -> str:
+    """Escape POSIX extended-regex metacharacters (rpm compiles filters with regcomp)."""
+    return re.sub(r"([.\\\[\](){}*+?|^$])", r"\\\1", text)
+
+
 def _soname_filter(libs: Sequence[str]) -> str:
     """``__requires_exclude`` regex for automatic requires on the stream's own libraries:
     rpm's ELF generator writes ``libfoo.so.1()(64bit)``; rpm matches POSIX extended regexes.
     Backslashes are doubled because rpm's macro expansion of ``%global`` eats one."""
     if not libs:
         return ""
-    alternatives = "|".join(re.escape(lib).replace("\\", "\\\\") for lib in sorted(set(libs)))
+    alternatives = "|".join(_ere_escape(lib).replace("\\", "\\\\") for lib in sorted(set(libs)))
     return f"^({alternatives})\\\\("
 
 
@@ -375,7 +380,8 @@ def build_contexts(
                 main_python=target.interpreter_main,
                 bundled=bundled_versions,
                 ignore=opts.ignore_build_requires,
-                system=opts.build_requires,
+                # a compiler for sdists with native code, unless the recipe names one
+                system=(*opts.build_requires, *(() if noarch else ("gcc",))),
                 environment=env,
             )
             setup_dir = re.sub(r"\.(tar\.gz|tar\.bz2|tar\.xz|tgz|zip|tar)$", "", filename)

@@ -362,3 +362,40 @@ if __name__ == "__main__":
     for p in write_all(SOURCES):
         print(p, hashlib.sha256(p.read_bytes()).hexdigest())
     print(write_demo_lock())
+
+
+def demo_fetch(src: object) -> Path:
+    """A fetcher serving the committed demo sources (by file name)."""
+    return SOURCES / src.filename  # type: ignore[attr-defined]
+
+
+def demo_plan(target: str, store_root: Path, *, host_python: str | None = None) -> object:
+    """The spec plan of the demo stream for ``target`` (``host``: fedora-44's lock made into a
+    host target for ``host_python``, without fastlib, whose only wheel is for CPython 3.14)."""
+    from streams.lock import lock_path, read_lock
+    from streams.recipe import load_recipe
+    from streams.specgen import SourceInfoStore, StreamSettings, plan_target
+
+    recipe = load_recipe(DEMO / "demo.toml")
+    lock = read_lock(lock_path(DEMO / "demo.toml"))
+    if target == "host":
+        base = lock.get_target("fedora-44-x86_64")
+        locked = base.model_copy(
+            update={
+                "name": "host",
+                "python": host_python or "3.11",
+                "package": tuple(p for p in base.package if p.name != "fastlib"),
+            }
+        )
+        interpreter = "/usr/bin/python3"
+    else:
+        locked = lock.get_target(target)
+        interpreter = recipe.interpreter_for(target).executable
+    return plan_target(
+        StreamSettings.from_recipe(recipe),
+        locked,
+        SourceInfoStore(root=store_root),
+        arch="x86_64",
+        interpreter=interpreter,
+        fetch=demo_fetch,
+    )

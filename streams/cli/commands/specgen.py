@@ -1,0 +1,148 @@
+"""``streams specgen RECIPE [--target T] [-o DIR]``: spec files and sources from the lock."""
+
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+
+import click
+
+from streams.cli.params import echo_json, json_option, progress_enabled
+from streams.errors import UsageError
+from streams.lock import Lock, LockedTarget, lock_path, read_lock
+from streams.recipe import Recipe, find_recipe, load_recipe
+from streams.specgen import (
+    SourceInfoStore,
+    StreamSettings,
+    Summary,
+    changelog_date,
+    plan_target,
+    write_output,
+)
+from streams.specgen.context import SpecPlan
+from streams.targets import HOST, get_target
+
+
+def _target_for(lock: Lock, recipe: Recipe, name: str | None) -> tuple[LockedTarget, str, str]:
+    """The locked target, its arch and the interpreter the prefix links to."""
+    if name is None:
+        have = {t.name for t in lock.target}
+        wanted = [t for t in recipe.stream.targets if t in have]
+        name = wanted[0] if wanted else recipe.stream.targets[0]
+    locked = lock.get_target(name)
+    target = get_target(name)
+    if name == HOST:
+        interpreter = "/usr/bin/python3"
+    else:
+        interpreter = recipe.interpreter_for(name).executable
+    return locked, target.arch or platform.machine(), interpreter
+
+
+@click.command("specgen")
+@click.argument("recipe")
+@click.option(
+    "--target",
+    "-t",
+    "target",
+    metavar="TARGET",
+    help="Target (default: the first "
+    "of the recipe's targets in the lock; 'host' for this machine).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output directory (default: ./specgen/NAME/TARGET); gets SPECS/ and SOURCES/.",
+)
+@click.option(
+    "--lock",
+    "lock_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Lock file (default: NAME.lock.toml next to the recipe).",
+)
+@click.option("--no-sources", is_flag=True, help="Write SPECS/ only; fetch no sources.")
+@click.option(
+    "--seed",
+    "seeds",
+    multiple=True,
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Read-only directory of recorded build info (repeatable).",
+)
+@click.option("-j", "--jobs", default=8, show_default=True, help="Parallel downloads.")
+@json_option
+def command(
+    recipe: str,
+    target: str | None,
+    output: Path | None,
+    lock_file: Path | None,
+    no_sources: bool,
+    seeds: tuple[Path, ...],
+    jobs: int,
+    as_json: bool,
+) -> None:
+    """Write the spec files of RECIPE's stream, and fetch their sources.
+
+    One spec per bundled distribution (NAME-stream-python3-DIST), NAME-stream-runtime and
+    NAME-stream.  Reads only the lock (and the cache): run `streams lock` first.  The
+    changelog date is SOURCE_DATE_EPOCH when set, else 2000-01-01, so the same lock always
+    gives the same bytes.
+    """
+    path = find_recipe(recipe)
+    rec = load_recipe(path)
+    lock = read_lock(lock_file or lock_path(path))
+    if lock.stream != rec.name:
+        raise UsageError(
+            f"the lock is for stream {lock.stream!r}, the recipe is {rec.name!r}",
+            hint=f"run: streams lock {rec.name}",
+        )
+    locked, arch, interpreter = _target_for(lock, rec, target)
+    settings = StreamSettings.from_recipe(rec)
+    store = SourceInfoStore(seeds=seeds)
+    plan = plan_target(
+        settings,
+        locked,
+        store,
+        arch=arch,
+        interpreter=interpreter,
+        date=changelog_date(os.environ.get("SOURCE_DATE_EPOCH")),
+    )
+    out = output or Path("specgen") / rec.name / locked.name
+    summary = _write(plan, out, not no_sources, jobs, progress_enabled() and not as_json)
+    if as_json:
+        echo_json(summary.to_dict())
+        return
+    _print(summary)
+
+
+def _write(plan: SpecPlan, out: Path, sources: bool, jobs: int, progress: bool) -> Summary:
+    if not progress or not sources:
+        return write_output(plan, out, sources=sources, workers=jobs)
+    from rich.progress import Progress
+
+    total = sum(1 for s in plan.specs if s.source)
+    with Progress(transient=True) as bar:
+        task = bar.add_task("sources", total=total)
+        return write_output(
+            plan,
+            out,
+            sources=True,
+            workers=jobs,
+            progress=lambda _name: bar.advance(task),
+        )
+
+
+def _print(summary: Summary) -> None:
+    click.echo(f"{len(summary.specs)} specs for {summary.target} in {summary.output}/SPECS")
+    width = max(len(k) for k in summary.licenses) if summary.licenses else 0
+    for name, lic in summary.licenses.items():
+        click.echo(f"  {name:<{width}}  {lic}")
+    if summary.sources:
+        click.echo(f"{len(summary.sources)} sources in {summary.output}/SOURCES")
+    if summary.warnings:
+        click.echo(f"{len(summary.warnings)} warnings:")
+        for w in summary.warnings:
+            click.echo(f"  - {w}")
