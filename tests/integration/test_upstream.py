@@ -11,6 +11,7 @@ from packaging.requirements import Requirement
 from packaging.version import Version
 
 from streams.errors import ResolutionError, ServiceError, UsageError
+from streams.solver.index import Reporter
 from streams.solver.model import UpstreamClosure
 from streams.solver.upstream import resolve
 from tests.helpers.fakeindex import FakeIndex
@@ -252,3 +253,46 @@ def test_bad_input_is_exit_code_2(kwargs: dict[str, object], needle: str) -> Non
         resolve(**args)  # type: ignore[arg-type]
     assert needle in str(info.value)
     assert getattr(info.value, "exit_code", None) == 2
+
+
+def test_an_extra_index_serves_what_the_main_one_lacks(index: FakeIndex) -> None:
+    index.add_wheel("app", "1.0", requires_dist=["private"])
+    with FakeIndex() as extra:
+        extra.add_wheel("private", "3.0", summary="In-house")
+        files_url = extra.url.replace("/simple/", "/files/")
+        closure = resolve(["app"], python="3.14", index_url=index.url, extra_index_urls=[extra.url])
+        assert extra.count("/files/private-3.0-py3-none-any.whl.metadata") >= 1
+
+    assert names(closure) == ["app", "private"]
+    private = closure.by_name()["private"]  # type: ignore[index]
+    assert private.summary == "In-house"
+    assert private.sources[0].url.startswith(files_url)
+
+
+def test_an_unreachable_index_is_a_service_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("UV_HTTP_RETRIES", "0")  # uv's own retries would take ~10 s
+    with pytest.raises(ServiceError) as info:
+        resolve(["app"], python="3.14", index_url="http://127.0.0.1:9/simple/")
+    assert info.value.exit_code == 5
+    assert "127.0.0.1:9" in info.value.message
+
+
+def test_metadata_progress_is_reported(index: FakeIndex) -> None:
+    index.add_wheel("app", "1.0", requires_dist=["lib"])
+    index.add_wheel("lib", "1.0")
+    events: list[str] = []
+
+    class Recorder(Reporter):
+        def started(self, total: int) -> None:
+            events.append(f"start {total}")
+
+        def advanced(self, name: str) -> None:
+            events.append(name)
+
+        def finished(self) -> None:
+            events.append("done")
+
+    resolve(["app"], python="3.14", index_url=index.url, reporter=Recorder())
+
+    assert events[0] == "start 2" and events[-1] == "done"
+    assert sorted(events[1:-1]) == ["app 1.0", "lib 1.0"]
