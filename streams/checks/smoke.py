@@ -23,7 +23,7 @@ import platform
 import re
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,11 +53,14 @@ print("STREAMS-IMPORTS " + json.dumps(out))
 """
 
 
-def top_level_modules(stream: LoadedStream) -> list[str]:
-    """Importable top-level names the stream's packages put into its site-packages."""
+def top_level_modules(stream: LoadedStream, installed: Collection[str] | None = None) -> list[str]:
+    """Importable top-level names the stream's packages (those whose NEVRA is in
+    ``installed``, default all) put into its site-packages."""
     prefix = stream.prefix.rstrip("/")
     names: set[str] = set()
     for info in stream.rpms:
+        if installed is not None and info.nevra not in installed:
+            continue
         for f in info.files:
             m = _SITE.match(f.path)
             if not m or m["prefix"] != prefix:
@@ -117,7 +120,7 @@ def _dnf_install(
     arch: str,
     releasever: str,
     work: Path,
-) -> str:
+) -> tuple[str, set[str]]:
     dnf = shutil.which("dnf")
     if dnf is None:
         raise ToolMissingError("dnf is not installed")
@@ -141,8 +144,9 @@ def _dnf_install(
         argv.append(f"--forcearch={arch}")
     run([*argv, "install", *packages], timeout=1800, what="dnf --installroot install")
     res = run(["rpm", "--root", str(root), "-qa", "--qf", "%{NEVRA}\n"], what="rpm -qa in the root")
-    n = len(res.stdout.split())
-    return f"dnf --installroot installed {n} package(s) from {len(sources)} repositories"
+    installed = set(res.stdout.split())
+    n = len(installed)
+    return f"dnf --installroot installed {n} package(s) from {len(sources)} repositories", installed
 
 
 def _rpm_install(root: Path, rpm_files: Sequence[Path]) -> str:
@@ -261,27 +265,37 @@ def install_and_run(
             for s in (main, *others)
         ]
         try:
-            evidence.append(
-                _dnf_install(
-                    root,
-                    sources,
-                    [s.repo.metapackage for s in (main, *others)],
-                    arch=arch,
-                    releasever=releasever,
-                    work=work,
-                )
+            text, installed = _dnf_install(
+                root,
+                sources,
+                [s.repo.metapackage for s in (main, *others)],
+                arch=arch,
+                releasever=releasever,
+                work=work,
             )
+            evidence.append(text)
         except (CommandError, ToolMissingError) as exc:
             reason = exc.message
-            if isinstance(exc, CommandError) and exc.output_tail:
-                reason += ": " + " | ".join(exc.output_tail.strip().splitlines()[-3:])
+            if isinstance(exc, CommandError):
+                reason = f"dnf exited {exc.returncode}"
+                if exc.output_tail:
+                    reason += ": " + " | ".join(exc.output_tail.strip().splitlines()[-3:])
             evidence.append(f"dnf could not install into the scratch root ({reason})")
             shutil.rmtree(root, ignore_errors=True)
             root.mkdir()
             try:
                 evidence.append(_rpm_install(root, stream_rpm_files))
+                installed = {
+                    i.nevra
+                    for st in (main, *others)
+                    for i in st.rpms
+                    if i.path in set(stream_rpm_files)
+                }
             except CommandError as exc2:
-                failures.append(f"rpm --root could not install the stream packages: {exc2.message}")
+                tail = " | ".join(exc2.output_tail.strip().splitlines()[-3:])
+                failures.append(
+                    f"rpm --root -i of the stream packages exited {exc2.returncode}: {tail}"
+                )
                 return CheckResult(NAME, False, tuple(failures + evidence))
         for p in prefixes:
             if not (root / p.lstrip("/")).is_dir():
@@ -296,12 +310,17 @@ def install_and_run(
             if res.returncode == 0:
                 evidence.append(f"{f.path} --help exited 0 ({info.nevra})")
             else:
-                tail = (res.stdout + res.stderr).strip().splitlines()[-3:]
+                tail3 = (res.stdout + res.stderr).strip().splitlines()[-3:]
                 failures.append(
-                    f"{f.path} --help exited {res.returncode} ({info.nevra}): " + " | ".join(tail)
+                    f"{f.path} --help exited {res.returncode} ({info.nevra}): " + " | ".join(tail3)
                 )
 
-        modules = top_level_modules(main)
+        left_out = sorted(i.nevra for i in main.rpms if i.nevra not in installed)
+        if left_out:
+            evidence.append(
+                f"not pulled in by {main.repo.metapackage}, so not imported: {', '.join(left_out)}"
+            )
+        modules = top_level_modules(main, installed)
         if modules:
             python = f"{main.prefix}/bin/python3"
             res = run([*box, python, "-c", _IMPORT_SCRIPT, *modules], check=False, timeout=600)
@@ -309,10 +328,10 @@ def install_and_run(
                 (ln for ln in res.stdout.splitlines() if ln.startswith("STREAMS-IMPORTS ")), None
             )
             if line is None:
-                tail = (res.stdout + res.stderr).strip().splitlines()[-5:]
+                tail5 = (res.stdout + res.stderr).strip().splitlines()[-5:]
                 failures.append(
                     f"{python} could not run the import check (exit {res.returncode}): "
-                    + " | ".join(tail)
+                    + " | ".join(tail5)
                 )
             else:
                 data = json.loads(line.split(" ", 1)[1])
