@@ -61,3 +61,37 @@ def build_specs(specs: list[Path], workdir: Path) -> list[Path]:
     for spec in specs:
         out += build_spec(spec, workdir)
     return out
+
+
+BROKEN = ("leaked-provides", "sitepackages-file", "base-resolvable")
+
+
+def build_fixture_sets(workdir: Path) -> dict[str, list[Path]]:
+    """Build every fixture spec: ``good``, ``base``, ``other`` and one set per broken spec.
+
+    Each set builds in its own directory (the broken ``greet`` specs share file names with the
+    good one).
+    """
+    sets = {
+        d: build_specs(sorted((SPECS / d).glob("*.spec")), workdir / d)
+        for d in ("good", "base", "other")
+    }
+    for name in BROKEN:
+        sets[name] = build_spec(SPECS / "broken" / f"{name}.spec", workdir / name)
+    return sets
+
+
+def swap_in(good: list[Path], extra: list[Path]) -> list[Path]:
+    """``good`` with every RPM of the same file name replaced by the one in ``extra``."""
+    names = {p.name for p in extra}
+    return [p for p in good if p.name not in names] + list(extra)
+
+
+def stage(rpms: list[Path], directory: Path) -> Path:
+    """Copy ``rpms`` into ``directory`` (the "build results" a publish reads)."""
+    import shutil
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for p in rpms:
+        shutil.copy2(p, directory / p.name)
+    return directory
