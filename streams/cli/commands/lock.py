@@ -1,0 +1,103 @@
+"""``streams lock RECIPE``: resolve upstream, reconcile with Fedora, write the lock."""
+
+from __future__ import annotations
+
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import click
+
+from streams.cli.common import open_recipe, stderr_console, stdout_console
+from streams.cli.params import echo_json, json_option, progress_enabled, target_option
+from streams.cli.repo_options import base_repo_options
+from streams.lock import LockedTarget
+from streams.locking import LockOptions, LockReporter, lock_recipe
+from streams.solver.sources import RepoSpec
+
+
+class _Progress(LockReporter):
+    def __init__(self, status: object | None) -> None:
+        self.status = status
+        self.started = time.monotonic()
+
+    def stage(self, target: str, what: str) -> None:
+        if self.status is not None:
+            elapsed = time.monotonic() - self.started
+            self.status.update(f"[bold]{target}[/bold]: {what} ({elapsed:.0f}s)")  # type: ignore[attr-defined]
+
+
+@click.command("lock")
+@click.argument("recipe")
+@target_option()
+@base_repo_options
+@click.option(
+    "--index-url", default=None, help="Package index to resolve against (overrides [index])."
+)
+@click.option(
+    "--lock",
+    "lock_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the lock (default: NAME.lock.toml next to the recipe).",
+)
+@json_option
+def command(
+    recipe: str,
+    targets: tuple[str, ...],
+    repos: tuple[RepoSpec, ...],
+    base: str,
+    offline: bool,
+    index_url: str | None,
+    lock_file: Path | None,
+    as_json: bool,
+) -> None:
+    """Resolve RECIPE's closure per target and decide, for every distribution, whether
+    Fedora's package is reused or a copy is bundled; write the lock.
+
+    Without --target, every target of the recipe is locked; with it, only those (others keep
+    what the lock already says). `--target host` locks for this machine.
+    """
+    rec = open_recipe(recipe)
+    options = LockOptions(base=base, repos=repos, offline=offline, index_url=index_url)
+    with ExitStack() as stack:
+        status = None
+        if progress_enabled():
+            status = stack.enter_context(stderr_console().status("locking"))
+        lock, path = lock_recipe(
+            rec, targets=targets, options=options, reporter=_Progress(status), path=lock_file
+        )
+    done = [t for t in lock.target if not targets or t.name in targets]
+    if as_json:
+        echo_json(
+            {
+                "schema_version": 1,
+                "lock": str(path),
+                "targets": [_summary(t) for t in done],
+            }
+        )
+        return
+    out = stdout_console()
+    for t in done:
+        s = _summary(t)
+        out.print(
+            f"{t.name}: Python {t.python} ({t.interpreter}), {s['closure']} distributions: "
+            f"{s['reused']} reused from Fedora, {s['bundled']} bundled"
+        )
+        for w in t.warnings:
+            out.print(f"  warning: {w}")
+    out.print(f"wrote {path}")
+
+
+def _summary(t: LockedTarget) -> dict[str, object]:
+    runtime = [p for p in t.package if not p.build_only]
+    return {
+        "target": t.name,
+        "python": t.python,
+        "interpreter": t.interpreter,
+        "closure": len(runtime),
+        "reused": sum(1 for p in runtime if p.origin == "fedora"),
+        "bundled": sum(1 for p in runtime if p.origin == "bundle"),
+        "build_only": sum(1 for p in t.package if p.build_only),
+        "warnings": list(t.warnings),
+    }

@@ -1,0 +1,67 @@
+"""Helpers shared by the subcommands: recipe lookup, lock loading, rich console on stderr."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from streams.lock import Lock, LockedTarget
+from streams.locking import load_lock_for
+from streams.recipe import Recipe, find_recipe, load_recipe
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def stderr_console() -> Console:
+    """A rich console on stderr (progress, warnings); plain when not a TTY."""
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def stdout_console() -> Console:
+    """A rich console on stdout for human results (tables), wide enough to stay readable."""
+    width = None if sys.stdout.isatty() else 200
+    return Console(highlight=False, width=width, soft_wrap=False)
+
+
+def open_recipe(name_or_path: str) -> Recipe:
+    """Find and load a recipe (``vllm``, ``recipes/vllm.toml``), or fail with exit 2."""
+    return load_recipe(find_recipe(name_or_path))
+
+
+def open_lock(recipe: Recipe, lock_file: Path | None = None) -> Lock:
+    """The recipe's lock; warns on stderr when the recipe changed since it was locked."""
+    lock, where, stale = load_lock_for(recipe, lock_file)
+    if stale:
+        click.echo(
+            f"warning: {recipe.path} changed since {where} was written; "
+            f"run `streams lock {recipe.name}` to update it",
+            err=True,
+        )
+    return lock
+
+
+def pick_target(recipe: Recipe, lock: Lock, target: str | None) -> LockedTarget:
+    """The locked target named, or the first of the recipe's targets that the lock has."""
+    if target:
+        return lock.get_target(target)
+    for name in recipe.stream.targets:
+        for t in lock.target:
+            if t.name == name:
+                return t
+    return lock.get_target(recipe.stream.targets[0])
+
+
+def lock_file_option(func: F) -> F:
+    """``--lock FILE``: read another lock file than the recipe's own."""
+    return click.option(
+        "--lock",
+        "lock_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Lock file (default: NAME.lock.toml next to the recipe).",
+    )(func)

@@ -1,0 +1,339 @@
+"""``streams lock``: recipe + target → upstream closure → reconciliation → lock.
+
+This module wires the solver stages together for one recipe; each stage lives in its own
+module (``solver/upstream.py``, ``solver/repos.py``, ``solver/reconcile.py``).  It does no
+printing: progress goes through a :class:`LockReporter` whose methods do nothing by default.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from streams.errors import LockError
+from streams.lock import (
+    Lock,
+    LockedEdge,
+    LockedPackage,
+    LockedRepo,
+    LockedSource,
+    LockedTarget,
+    lock_path,
+    read_lock,
+    write_lock,
+)
+from streams.recipe import Recipe
+from streams.solver.index import IndexClient
+from streams.solver.model import Decision, UpstreamClosure
+from streams.solver.pydeps import applicable_requirements
+from streams.solver.reconcile import Policy, Reconciliation, reconcile
+from streams.solver.repos import BaseRepos
+from streams.solver.sources import RepoSpec, target_specs
+from streams.targets import Target, get_target
+
+log = logging.getLogger(__name__)
+
+
+class LockReporter:
+    """Progress hooks; the CLI shows them on a TTY.  Every method is optional."""
+
+    def stage(self, target: str, what: str) -> None:
+        """A stage of locking ``target`` started ("loading base repos", ...)."""
+
+    def done(self, target: str, locked: LockedTarget) -> None:
+        """``target`` is locked."""
+
+
+@dataclass(frozen=True, slots=True)
+class LockOptions:
+    """How to lock: which base, offline or not, extra index settings."""
+
+    base: str = "snapshot"  # "snapshot" | "live"
+    repos: tuple[RepoSpec, ...] = ()
+    offline: bool = False
+    index_url: str | None = None  # overrides the recipe's [index] url
+
+
+def recipe_targets(recipe: Recipe, requested: Sequence[str]) -> list[Target]:
+    """The targets to work on: the requested ones (``host`` allowed), else the recipe's."""
+    names = list(requested) or list(recipe.stream.targets)
+    return [get_target(n) for n in names]
+
+
+def policy_of(recipe: Recipe) -> Policy:
+    p = recipe.policy
+    return Policy(
+        prefer=p.prefer,
+        bundle=frozenset(canonicalize_name(n) for n in p.bundle),
+        fedora=frozenset(canonicalize_name(n) for n in p.fedora),
+        abi_coupled=frozenset(canonicalize_name(n) for n in p.abi_coupled),
+    )
+
+
+def lock_target(
+    recipe: Recipe,
+    target: Target,
+    options: LockOptions,
+    reporter: LockReporter | None = None,
+) -> LockedTarget:
+    """Resolve and reconcile ``recipe`` for one target."""
+    from streams.solver import upstream  # uv and the index client: imported when needed
+
+    rep = reporter or LockReporter()
+    interp = recipe.interpreter_for(target.name) if not target.is_host else target.interpreter(None)
+    rep.stage(target.name, "loading base repositories")
+    specs = target_specs(
+        target, base="live" if options.base == "live" else "snapshot", repos=options.repos
+    )
+    base = BaseRepos.load(specs, arch=target.arch, offline=options.offline)
+    rep.stage(target.name, f"resolving upstream for Python {interp.version}")
+    requirements = list(recipe.normalized_requires.values())
+    index_url = options.index_url or recipe.index.url
+    client = IndexClient(index_url, offline=options.offline)
+    closure = upstream.resolve(
+        requirements,
+        python=interp.version,
+        arch=target.arch,
+        index_url=index_url,
+        extra_index_urls=tuple(recipe.index.extra_urls),
+        offline=options.offline,
+        target=target.name,
+        client=client,
+    )
+    rep.stage(target.name, f"reconciling {len(closure.pins)} distributions with Fedora")
+    label = target.name if not options.repos else f"{target.name} (--repo)"
+    result = reconcile(
+        base.pool,
+        [r.repo for r in base.repos],
+        closure,
+        stream=recipe.stream.name,
+        policy=policy_of(recipe),
+        target_label=label,
+    )
+    rep.stage(target.name, "reading the requirements of Fedora's versions")
+    fedora_requires, notes = _fedora_requirements(client, closure, result, target.arch)
+    result = Reconciliation(
+        tuple(
+            d if d.name not in fedora_requires else _with_requires(d, fedora_requires[d.name])
+            for d in result.decisions
+        ),
+        result.edges,
+        result.warnings + tuple(notes),
+        result.solves,
+        result.system_packages,
+    )
+    locked = to_locked_target(
+        target,
+        interp_version=interp.version,
+        interp_rpm=interp.rpm_name,
+        interp_main=interp.main,
+        base=options.base if not options.repos else "repos",
+        repos=[
+            LockedRepo(
+                name=r.name, url=_display_url(r.url), revision=r.revision, checksum=r.checksum
+            )
+            for r in base.repos
+        ],
+        result=result,
+        recipe=recipe,
+    )
+    rep.done(target.name, locked)
+    return locked
+
+
+def _plain(req: Requirement) -> str:
+    if req.marker is None:
+        return str(req)
+    plain = copy.copy(req)
+    plain.marker = None
+    return str(plain)
+
+
+def _with_requires(d: Decision, requires: tuple[str, ...]) -> Decision:
+    return Decision(
+        name=d.name,
+        version=d.version,
+        origin=d.origin,
+        rpm=d.rpm,
+        evr=d.evr,
+        reason=d.reason,
+        requires=requires,
+        repo=d.repo,
+        sources=d.sources,
+        extras=d.extras,
+    )
+
+
+def _fedora_requirements(
+    client: IndexClient, closure: UpstreamClosure, result: Reconciliation, arch: str
+) -> tuple[dict[str, tuple[str, ...]], list[str]]:
+    """The upstream ``Requires-Dist`` of the versions Fedora supplies, markers evaluated.
+
+    A reused package imports Fedora's version, so the lock records *that* version's
+    requirements (from the index's core metadata), not the upstream pin's: the consistency of
+    the runtime view is judged on what is actually imported.  Fedora's own RPM requirements
+    (what the solver used) may be looser where Fedora patched pins; a version the index does
+    not have is reported as a warning and recorded without requirements.
+    """
+    pins = closure.by_name()
+    wanted: list[tuple[str, str]] = []
+    for d in result.decisions:
+        pin = pins.get(d.name)
+        if d.origin != "fedora":
+            continue
+        try:
+            same = pin is not None and Version(d.version) == pin.version
+        except InvalidVersion:
+            same = False
+        if same and pin is not None:
+            continue
+        wanted.append((d.name, d.version))
+    out: dict[str, tuple[str, ...]] = {}
+    notes: list[str] = []
+    if not wanted:
+        return out, notes
+    found = client.metadata_many(wanted)
+    for name, version in wanted:
+        meta = found.get((name, version))
+        pin = pins.get(canonicalize_name(name))
+        if meta is None or isinstance(meta, Exception):
+            out[name] = ()
+            notes.append(
+                f"no index metadata for Fedora's {name} {version}: its requirements are not in "
+                "the lock (the solver used Fedora's own RPM requirements)"
+            )
+            continue
+        reqs = applicable_requirements(meta.requires_dist, python=closure.python, arch=arch)
+        if pin is not None and pin.extras:
+            reqs += applicable_requirements(
+                meta.requires_dist,
+                python=closure.python,
+                arch=arch,
+                extras=pin.extras,
+            )
+        out[name] = tuple(sorted({_plain(r) for r in reqs}))
+    return out, notes
+
+
+def _display_url(url: str) -> str:
+    """A repo URL for the lock: the embedded snapshot by name, so locks do not depend on
+    where streams is installed."""
+    snap_root = Path(str(resources.files("streams.data").joinpath("fedora")))
+    path = Path(url.removeprefix("file://"))
+    try:
+        rel = path.resolve().relative_to(snap_root.resolve())
+    except (ValueError, OSError):
+        return url
+    return f"streams:data/fedora/{rel}"
+
+
+def _locked_package(d: Decision, recipe: Recipe) -> LockedPackage:
+    sources: tuple[LockedSource, ...] = ()
+    if d.origin == "bundle":
+        wanted = recipe.package_settings(d.name)
+        if wanted.url:
+            sources = (
+                LockedSource(
+                    kind="sdist",
+                    url=wanted.url,
+                    sha256=wanted.sha256 or "",
+                    filename=wanted.url.rsplit("/", 1)[-1],
+                ),
+            )
+        else:
+            sources = tuple(
+                LockedSource(kind=s.kind, url=s.url, sha256=s.sha256, filename=s.filename)
+                for s in d.sources
+            )
+    return LockedPackage(
+        name=d.name,
+        version=d.version,
+        origin=d.origin,
+        rpm=d.rpm,
+        evr=d.evr,
+        reason=d.reason,
+        repo=d.repo,
+        requires=d.requires,
+        extras=d.extras,
+        sources=sources,
+    )
+
+
+def to_locked_target(
+    target: Target,
+    *,
+    interp_version: str,
+    interp_rpm: str,
+    interp_main: bool,
+    base: str,
+    repos: Sequence[LockedRepo],
+    result: Reconciliation,
+    recipe: Recipe,
+) -> LockedTarget:
+    """The lock's record of one reconciled target."""
+    return LockedTarget(
+        name=target.name,
+        python=interp_version,
+        interpreter=interp_rpm,
+        interpreter_main=interp_main,
+        base=base,
+        system=result.system_packages,
+        warnings=result.warnings,
+        repo=tuple(repos),
+        package=tuple(_locked_package(d, recipe) for d in result.decisions),
+        edge=tuple(
+            LockedEdge(source=e.source, target=e.target, requirement=e.requirement)
+            for e in result.edges
+        ),
+    )
+
+
+def lock_recipe(
+    recipe: Recipe,
+    *,
+    targets: Sequence[str] = (),
+    options: LockOptions = LockOptions(),
+    reporter: LockReporter | None = None,
+    path: Path | None = None,
+) -> tuple[Lock, Path]:
+    """Lock ``recipe`` for ``targets`` (default: all of its targets) and write the lock.
+
+    Targets not asked for keep what an existing lock says about them, so ``--target`` can
+    refresh one target at a time.  The write is atomic.
+    """
+    if recipe.path is None:
+        raise LockError("the recipe has no file path; cannot place its lock")
+    out = path or lock_path(recipe.path)
+    previous: Lock | None = None
+    if out.exists():
+        try:
+            previous = read_lock(out)
+        except LockError as exc:
+            log.warning("ignoring the unreadable lock %s: %s", out, exc.message)
+    lock = Lock(stream=recipe.name, recipe=recipe.path.name, recipe_sha256=recipe.sha256)
+    if previous is not None and previous.stream == recipe.name:
+        keep = set(recipe.stream.targets) | {"host"}
+        for t in previous.target:
+            if t.name in keep:
+                lock = lock.with_target(t)
+    for target in recipe_targets(recipe, targets):
+        lock = lock.with_target(lock_target(recipe, target, options, reporter))
+    write_lock(out, lock)
+    return lock, out
+
+
+def load_lock_for(recipe: Recipe, path: Path | None = None) -> tuple[Lock, Path, bool]:
+    """The recipe's lock, its path, and whether the recipe changed since it was written."""
+    if recipe.path is None:
+        raise LockError("the recipe has no file path; cannot find its lock")
+    where = path or lock_path(recipe.path)
+    lock = read_lock(where)
+    return lock, where, lock.recipe_sha256 != recipe.sha256
