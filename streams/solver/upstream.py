@@ -411,7 +411,7 @@ def closure_requirements(
             plain = _plain(r)
             seen.setdefault(str(plain), plain)
         requires[name] = tuple(seen.values())
-    extras_of = {n: frozenset(e) for n, e in wanted.items() if n in metadata}
+    extras_of = {n: frozenset(e) for n, e in wanted.items() if n in metadata and e}
     return requires, extras_of
 
 
