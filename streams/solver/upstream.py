@@ -674,6 +674,8 @@ def resolve(
     their own clients).  ``target`` only improves messages.  Pins come in uv's order (sorted by
     name); each carries the files uv lists for the target (see ``docs/upstream.md``), the
     applicable requirements with markers evaluated and removed, and the extras asked of it.
+    ``uv_cache`` and ``index_cache`` override where uv and the index client cache (default:
+    ``uv`` and ``index`` under :func:`streams.fsutil.cache_dir`).
 
     Raises ResolutionError (exit 3) when uv finds no solution, ServiceError (exit 5) when an
     index or the cache cannot answer, UsageError for bad input.
