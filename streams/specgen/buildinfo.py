@@ -183,10 +183,12 @@ class SourceInfo:
 class _Archive:
     """Read-only access to the members of a tar or zip archive, without extracting."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, opened: zipfile.ZipFile | None = None) -> None:
         self.path = path
-        self._zip: zipfile.ZipFile | None = None
+        self._zip: zipfile.ZipFile | None = opened
         self._tar: tarfile.TarFile | None = None
+        if opened is not None:
+            return
         try:
             if zipfile.is_zipfile(path):
                 self._zip = zipfile.ZipFile(path)
@@ -345,10 +347,19 @@ def _entry_point_scripts(text: str) -> tuple[str, ...]:
 
 
 def read_source_info(
-    path: Path, kind: Literal["sdist", "wheel"], name: str, version: str
+    path: Path,
+    kind: Literal["sdist", "wheel"],
+    name: str,
+    version: str,
+    *,
+    opened: zipfile.ZipFile | None = None,
 ) -> SourceInfo:
-    """Everything :mod:`streams.specgen` needs from one downloaded source file."""
-    archive = _Archive(path)
+    """Everything :mod:`streams.specgen` needs from one downloaded source file.
+
+    ``opened``: a wheel already open as a zip file (e.g. over HTTP range requests), read
+    instead of ``path`` (which then only names it in messages).
+    """
+    archive = _Archive(path, opened)
     try:
         names = archive.names()
         build: BuildInfo | None = None
