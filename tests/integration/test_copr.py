@@ -87,9 +87,7 @@ def test_three_generations_make_three_batches(tmp_path: Path) -> None:
     saved = json.loads((tmp_path / "state.json").read_text())
     rec = saved["packages"]["c"]["fedora-45-x86_64"]
     assert rec["state"] == "succeeded" and rec["build_id"] == str(ids[3])
-    assert rec["logs"][0].endswith(
-        f"fedora-45-x86_64/{ids[3]:08d}-{rpm('c')}/builder-live.log.gz"
-    )
+    assert rec["logs"][0].endswith(f"fedora-45-x86_64/{ids[3]:08d}-{rpm('c')}/builder-live.log.gz")
 
 
 def test_failure_cancels_the_next_generation_and_skips_it(tmp_path: Path) -> None:
