@@ -13,7 +13,7 @@ from streams.checks.model import (
     LoadedStream,
     StreamRepo,
 )
-from streams.checks.run import CheckReporter, check_stream
+from streams.checks.run import CheckReporter, check_stream, load_stream
 
 __all__ = [
     "CHECK_NAMES",
@@ -24,4 +24,5 @@ __all__ = [
     "LoadedStream",
     "StreamRepo",
     "check_stream",
+    "load_stream",
 ]

@@ -38,7 +38,7 @@ def _stream_spec(stream: StreamRepo) -> RepoSpec:
     return RepoSpec(f"{stream.name}-stream", str(stream.repo_dir.resolve()), "dir")
 
 
-def _load_stream(pool: Any, stream: StreamRepo, reporter: LoadReporter | None) -> LoadedStream:
+def load_stream(pool: Any, stream: StreamRepo, reporter: LoadReporter | None) -> LoadedStream:
     repo_dir = stream.repo_dir.resolve()
     if not (repo_dir / "repodata" / "repomd.xml").is_file():
         raise RepoError(
@@ -95,8 +95,8 @@ def check_stream(
     base = load_base(
         pool, base_specs, offline=offline, filelists=True, reporter=load_reporter, finalize=False
     )
-    main = _load_stream(pool, stream, load_reporter)
-    others = [_load_stream(pool, s, load_reporter) for s in with_streams]
+    main = load_stream(pool, stream, load_reporter)
+    others = [load_stream(pool, s, load_reporter) for s in with_streams]
     pool.addfileprovides()
     pool.createwhatprovides()
     base_repos = [b.repo for b in base]
