@@ -147,6 +147,11 @@ def plan_target(
         if info is None:
             filename = src.filename or src.url.rsplit("/", 1)[-1]
             path = fetch(SourceFetch(filename, src.url, src.sha256, src.kind, pkg.name))
+            if _sha256(path) != src.sha256:
+                raise SpecGenError(
+                    f"{filename}: the cached file does not match the lock's sha256 {src.sha256}",
+                    hint=f"delete {path} and run again; if it recurs, the index changed: re-lock",
+                )
             info = store.load(
                 path,
                 sha256=src.sha256,
