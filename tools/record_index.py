@@ -175,6 +175,26 @@ def write_index(
     (out / "recorded.json").write_text(json.dumps(record, indent=1) + "\n", "utf-8")
 
 
+def fedora_versions(
+    snapshots: list[str], pinned: dict[str, set[Version]]
+) -> dict[str, set[Version]]:
+    """Versions the given embedded snapshots ship of the pinned distributions, pins excluded."""
+    from importlib import resources
+
+    from streams.solver.snapshot import parse_table, pep440_version
+
+    out: dict[str, set[Version]] = {}
+    for snap in snapshots:
+        table = resources.files("streams.data").joinpath("fedora", f"{snap}.tsv")
+        for row in parse_table(table.read_text("utf-8"), source=f"{snap}.tsv"):
+            if row.extra or row.dist_name not in pinned:
+                continue
+            v = pep440_version(row.version)
+            if v is not None and v not in pinned[row.dist_name]:
+                out.setdefault(row.dist_name, set()).add(v)
+    return out
+
+
 def compile_run(
     reqs: list[Requirement], python: str, arch: str, index: str, offline: bool, cache: Path
 ) -> dict[str, Any]:
@@ -218,6 +238,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, required=True, help="the index directory to (re)write")
     ap.add_argument("--index-url", default=DEFAULT_INDEX_URL)
     ap.add_argument("--workers", type=int, default=16)
+    ap.add_argument(
+        "--fedora-snapshot",
+        action="append",
+        default=[],
+        metavar="SNAPSHOT",
+        help="also record the versions this embedded Fedora snapshot (f44, f45, ...) ships of\n"
+        "every pinned distribution, so a lock that reuses them can record their requirements\n"
+        "(repeatable)",
+    )
     args = ap.parse_args(argv)
     reqs = [Requirement(r) for r in args.requirements]
     pythons = args.python or ["3.14"]
@@ -240,6 +269,16 @@ def main(argv: list[str] | None = None) -> int:
         if not wanted:
             print("nothing resolved; nothing to record", file=sys.stderr)
             return 1
+        # Fedora's versions of the pinned distributions: not for uv (which resolves to the same
+        # pins with them listed; the replay below checks that), but for the lock, which
+        # records the requirements of the version a reused package really imports.
+        fedora_extra = fedora_versions(args.fedora_snapshot, wanted)
+        for name, versions in fedora_extra.items():
+            wanted[name] |= versions
+        print(
+            f"plus {sum(map(len, fedora_extra.values()))} Fedora versions from "
+            f"{', '.join(args.fedora_snapshot) or 'no snapshot'}"
+        )
         all_tags = frozenset().union(*(target_tags(p, a) for p in pythons for a in arches))
 
         client = IndexClient(args.index_url, workers=args.workers)
@@ -254,6 +293,15 @@ def main(argv: list[str] | None = None) -> int:
             for f in listed[name]:
                 if f.kind == "wheel" and not f.yanked and (f.tags & all_tags):
                     need_md.append(f)
+            for version in fedora_extra.get(name, ()):
+                # one metadata file per Fedora version is enough for the lock; a version
+                # with no wheel for the targets falls back to its first wheel
+                wheels = sorted(
+                    (f for f in listed[name] if f.kind == "wheel" and f.version == version),
+                    key=lambda f: (not (f.tags & all_tags), f.filename),
+                )
+                if wheels:
+                    need_md.append(wheels[0])
             for py in pythons:
                 for arch in arches:
                     tags = target_tags(py, arch)

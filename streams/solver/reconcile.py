@@ -38,7 +38,7 @@ from typing import Any, Literal, Protocol
 import solv
 from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
 from streams.errors import Cause, ResolutionError
 from streams.solver.model import Decision, Pin, UpstreamClosure
@@ -506,7 +506,7 @@ def _decide(
             decisions.append(
                 Decision(
                     name=name,
-                    version=pep440_from_rpm(_evr_version(s.evr) or ver),
+                    version=_view_version(s.evr, ver),
                     origin="fedora",
                     rpm=s.name,
                     evr=s.evr,
@@ -520,8 +520,32 @@ def _decide(
 
 
 def _evr_version(evr: str) -> str:
-    """The version part of an RPM EVR string (``1:2.4.2-3.fc45`` -> ``1:2.4.2``)."""
-    return evr.rsplit("-", 1)[0] if "-" in evr else evr
+    """The version part of an RPM EVR string, without the RPM epoch (``1:2.4.2-3`` -> ``2.4.2``).
+
+    An RPM epoch on a Python package (numpy's ``1:``) is Fedora's, not a PEP 440 epoch; a PEP
+    440 epoch would show in the ``python3.Xdist()`` provide instead (see :func:`_view_version`).
+    """
+    version = evr.rsplit("-", 1)[0] if "-" in evr else evr
+    return version.split(":", 1)[1] if ":" in version else version
+
+
+def _same_version(text: str, version: Version) -> bool:
+    try:
+        return Version(text) == version
+    except InvalidVersion:  # Fedora snapshot versions such as 0^20240101git1234
+        return False
+
+
+def _view_version(evr: str, provided: str) -> str:
+    """The PEP 440 version a reused package makes the view import.
+
+    Fedora's ``Version`` tag as written (``1.16.0``) is friendlier than the provide, whose
+    trailing zeros the generator strips (``1.16``); the provide wins when it carries a PEP 440
+    epoch.
+    """
+    if ":" in provided:
+        return pep440_from_rpm(provided)
+    return pep440_from_rpm(_evr_version(evr) or provided)
 
 
 def _bundle_reason(model: _Model, name: NormalizedName, flips: dict[NormalizedName, str]) -> str:
@@ -561,7 +585,7 @@ def _reuse_reason(
         via = ", ".join(sorted(set(requirers))[:3]) or "a reused Fedora package"
         return f"reused: {s.name} {s.evr} ({where}) is pulled in by {via}"
     lead = "reused (policy.fedora)" if name in model.policy.fedora else "reused"
-    if Version(pep440_from_rpm(_evr_version(s.evr))) == pin.version:
+    if _same_version(pep440_from_rpm(_evr_version(s.evr)), pin.version):
         how = "is the version upstream pins"
     else:
         how = f"satisfies every requirement on it (upstream pins {pin.version})"

@@ -1,0 +1,78 @@
+"""vLLM 0.33.0, the reference stream, locked offline on the embedded Fedora snapshots against
+the recorded real-world index (tests/data/index/vllm)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from streams.cli import main
+from streams.lock import Lock, lock_path, read_lock
+from tests.helpers.streamcase import violations
+
+ROOT = Path(__file__).resolve().parents[2]
+INDEX = ROOT / "tests" / "data" / "index" / "vllm" / "simple"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def vllm_lock(tmp_path_factory: pytest.TempPathFactory) -> Lock:
+    work = tmp_path_factory.mktemp("vllm")
+    recipe = work / "vllm.toml"
+    shutil.copy(ROOT / "recipes" / "vllm.toml", recipe)
+    code = main(["lock", str(recipe), "--offline", "--index-url", str(INDEX)])
+    assert code == 0
+    return read_lock(lock_path(recipe))
+
+
+def test_both_targets_locked(vllm_lock: Lock) -> None:
+    assert [t.name for t in vllm_lock.target] == ["fedora-44-x86_64", "fedora-45-x86_64"]
+    f44, f45 = vllm_lock.target
+    assert (f44.python, f44.interpreter, f44.interpreter_main) == ("3.14", "python3", True)
+    assert (f45.python, f45.interpreter, f45.interpreter_main) == ("3.14", "python3.14", False)
+    for t in vllm_lock.target:
+        names = t.packages()
+        assert len(names) >= 190
+        assert names["vllm"].version == "0.33.0" and names["vllm"].origin == "bundle"
+        assert names["torch"].version == "2.14.0" and names["torch"].origin == "bundle"
+        assert "policy.bundle" in names["torch"].reason
+        assert any(s.kind == "wheel" and len(s.sha256) == 64 for s in names["torch"].sources)
+
+
+def test_runtime_view_is_consistent(vllm_lock: Lock) -> None:
+    """Every applicable Requires-Dist of every distribution of the view (the bundled version,
+    or Fedora's when reused) is met by the version the view imports (checked with packaging,
+    not with the solver)."""
+    for t in vllm_lock.target:
+        assert violations(t) == [], t.name
+        assert t.warnings == (), t.name
+
+
+def test_fedora_44_reuses_and_fedora_45_cannot(vllm_lock: Lock) -> None:
+    f44, f45 = vllm_lock.target
+    assert len(f44.reused()) >= 50
+    assert f45.reused() == []
+    six = f45.packages().get("six") or next(iter(f45.bundled()))
+    assert six.origin == "bundle"
+    # the reason names the interpreter problem, not a version problem
+    some = [p for p in f45.bundled() if "another Python" in p.reason]
+    assert len(some) >= 50
+
+
+def test_python_315_fails_with_the_interpreter_hint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recipe = tmp_path / "vllm.toml"
+    text = (ROOT / "recipes" / "vllm.toml").read_text()
+    recipe.write_text(text.replace('python = { "fedora-45-x86_64" = "3.14" }', ""))
+    code = main(
+        ["lock", str(recipe), "--offline", "--index-url", str(INDEX), "-t", "fedora-45-x86_64"]
+    )
+    err = capsys.readouterr().err
+    assert code == 3, err
+    assert "torch 2.14.0 has no files for CPython 3.15" in err
+    assert 'python = { "fedora-45-x86_64" = "3.14" }' in err
+    assert not lock_path(recipe).exists()
