@@ -43,15 +43,12 @@ def _other_stream(value: str, target: Target) -> StreamRepo:
                 hint="give the other stream's recipe instead",
             )
         return StreamRepo(metas[0].removesuffix("-stream"), path)
-    try:
-        rec = open_recipe(value)
-    except UsageError:
-        raise
-    except Exception as exc:
+    if path.is_dir():
         raise UsageError(
-            f"--with {value}: neither a published repository (no repodata/repomd.xml) nor a recipe",
-            hint="give a repository directory made by streams publish, or a recipe name",
-        ) from exc
+            f"--with {value}: {path} is not a published repository (no repodata/repomd.xml)",
+            hint="run streams publish for that stream, or give its recipe",
+        )
+    rec = open_recipe(value)  # its own error says when no such recipe exists
     return StreamRepo(
         rec.name,
         default_dir(rec.name, target.name, "repo"),
