@@ -11,7 +11,6 @@ import base64
 import gzip
 import hashlib
 import io
-import sys
 import tarfile
 import zipfile
 from pathlib import Path

@@ -32,10 +32,8 @@ def _target_for(lock: Lock, recipe: Recipe, name: str | None) -> tuple[LockedTar
         name = wanted[0] if wanted else recipe.stream.targets[0]
     locked = lock.get_target(name)
     target = get_target(name)
-    if name == HOST:
-        interpreter = "/usr/bin/python3"
-    else:
-        interpreter = recipe.interpreter_for(name).executable
+    # host: the machine's own /usr/bin/python3; else the recipe's interpreter for the target
+    interpreter = "/usr/bin/python3" if name == HOST else recipe.interpreter_for(name).executable
     return locked, target.arch or platform.machine(), interpreter
 
 
