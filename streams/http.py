@@ -16,13 +16,14 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 from urllib.parse import unquote, urlparse
-
-import requests
 
 from streams import __version__
 from streams.errors import ServiceError
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,8 @@ _local = threading.local()
 
 def session() -> requests.Session:
     """A per-thread session (requests sessions are not thread-safe across threads)."""
+    import requests  # imported when the network is used (start-up cost)
+
     s: requests.Session | None = getattr(_local, "session", None)
     if s is None:
         s = requests.Session()
@@ -104,6 +107,8 @@ def get(
                 f"{service}: cannot read {local}: {exc}", service=service, url=url
             ) from exc
         return Response(url, 200, {}, data)
+
+    import requests  # imported only when the network is used (start-up cost)
 
     last_error = ""
     last_status: int | None = None
@@ -220,6 +225,8 @@ def download(
             raise ServiceError(
                 f"{service}: cannot read {local}: {exc}", service=service, url=url
             ) from exc
+
+    import requests  # imported only when the network is used (start-up cost)
 
     last_error = ""
     last_status: int | None = None

@@ -16,6 +16,7 @@ import sys
 import traceback
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -63,38 +64,52 @@ def _setup_logging(verbose: int, debug: bool, log_file: Path) -> None:
 
 
 class StreamsGroup(click.Group):
-    """A group that discovers its subcommands lazily, so ``--help`` stays fast."""
+    """A group whose subcommands are imported only when used, so start-up stays fast.
 
-    def _commands(self) -> dict[str, click.Command]:
-        cached: dict[str, click.Command] | None = getattr(self, "_found", None)
-        if cached is not None:
-            return cached
-        found: dict[str, click.Command] = {}
+    Built-in commands are the modules of :mod:`streams.cli.commands` (module ``foo_bar`` is
+    command ``foo-bar``, exposing ``command``); plugins come from the ``streams.commands``
+    entry-point group.
+    """
+
+    def _builtin(self) -> dict[str, str]:
         from streams.cli import commands
 
-        for mod in pkgutil.iter_modules(commands.__path__):
-            if mod.name.startswith("_"):
-                continue
-            module = importlib.import_module(f"streams.cli.commands.{mod.name}")
-            cmd = getattr(module, "command", None)
-            if isinstance(cmd, click.Command) and cmd.name:
-                found[cmd.name] = cmd
-        for ep in entry_points(group="streams.commands"):
-            try:
-                cmd = ep.load()
-            except Exception as exc:  # a broken plugin must not break streams
-                log.warning("could not load plugin command %s: %s", ep.name, exc)
-                continue
-            if isinstance(cmd, click.Command):
-                found.setdefault(ep.name, cmd)
-        self._found = found
-        return found
+        return {
+            m.name.replace("_", "-"): f"streams.cli.commands.{m.name}"
+            for m in pkgutil.iter_modules(commands.__path__)
+            if not m.name.startswith("_")
+        }
+
+    def _plugins(self) -> dict[str, Any]:
+        return {ep.name: ep for ep in entry_points(group="streams.commands")}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(self._commands())
+        extra: dict[str, click.Command] = getattr(self, "_extra", {})
+        return sorted(set(self._builtin()) | set(self._plugins()) | set(extra))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        return self._commands().get(cmd_name)
+        extra: dict[str, click.Command] = getattr(self, "_extra", {})
+        if cmd_name in extra:
+            return extra[cmd_name]
+        module = self._builtin().get(cmd_name)
+        if module is not None:
+            cmd = getattr(importlib.import_module(module), "command", None)
+            return cmd if isinstance(cmd, click.Command) else None
+        ep = self._plugins().get(cmd_name)
+        if ep is None:
+            return None
+        try:
+            loaded = ep.load()
+        except Exception as exc:  # a broken plugin must not break streams
+            log.warning("could not load plugin command %s: %s", cmd_name, exc)
+            return None
+        return loaded if isinstance(loaded, click.Command) else None
+
+    def add_extra(self, cmd: click.Command) -> None:
+        """Register a command object directly (tests, embedding)."""
+        extra: dict[str, click.Command] = getattr(self, "_extra", {})
+        extra[cmd.name or ""] = cmd
+        self._extra = extra
 
 
 @click.group(cls=StreamsGroup, context_settings={"help_option_names": ["-h", "--help"]})

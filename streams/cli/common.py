@@ -5,10 +5,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
 
 from streams.lock import Lock, LockedTarget
 from streams.locking import load_lock_for
@@ -16,14 +15,21 @@ from streams.recipe import Recipe, find_recipe, load_recipe
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 
 def stderr_console() -> Console:
     """A rich console on stderr (progress, warnings); plain when not a TTY."""
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def stdout_console() -> Console:
     """A rich console on stdout for human results (tables), wide enough to stay readable."""
+    from rich.console import Console
+
     width = None if sys.stdout.isatty() else 200
     return Console(highlight=False, width=width, soft_wrap=False)
 

@@ -21,7 +21,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-import rpm
 from packaging.specifiers import Specifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -98,6 +97,8 @@ class Evr:
 
     def compare(self, other: Evr) -> int:
         """-1, 0 or 1 as rpm orders ``self`` against ``other``."""
+        import rpm  # the system's bindings; imported on first comparison (start-up cost)
+
         return int(rpm.labelCompare(self._label(), other._label()))
 
     def __eq__(self, other: object) -> bool:

@@ -16,9 +16,9 @@ from streams.targets import get_target
 @pytest.fixture
 def extra_commands(monkeypatch: pytest.MonkeyPatch) -> dict[str, click.Command]:
     """Register throw-away subcommands on the real group (as a plugin would)."""
-    found = dict(cli._commands())  # type: ignore[attr-defined]
-    monkeypatch.setattr(cli, "_found", found, raising=False)
-    return found
+    extra: dict[str, click.Command] = {}
+    monkeypatch.setattr(cli, "_extra", extra, raising=False)
+    return extra
 
 
 @pytest.fixture(autouse=True)

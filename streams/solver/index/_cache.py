@@ -5,6 +5,8 @@ Layout under the cache root (``$STREAMS_CACHE_DIR/index`` or ``~/.cache/streams/
     sha256/ab/abcdef...        distribution and .metadata files, named by their own sha256
     metadata/ab/abcdef....json core metadata parsed from the file with that sha256
     pages/<sha256 of URL>.json project pages with their URL, content type and fetch time
+    parsed/ab/<key>.json       the file list parsed from a page (key: sha256 of the page bytes,
+                               its URL, content type and name)
     tmp/                       downloads in progress (renamed into sha256/ when verified)
 
 Files are content-addressed, so the same wheel served by two indexes is stored once, and a
@@ -24,10 +26,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
+
+from packaging.tags import parse_tag
+from packaging.utils import NormalizedName
+from packaging.version import Version
 
 from streams.fsutil import atomic_write_bytes, atomic_write_text
-from streams.solver.index._models import CoreMetadata
+from streams.solver.index._models import CoreMetadata, DistFile, Project
 
 log = logging.getLogger(__name__)
 
@@ -159,3 +165,92 @@ class IndexCache:
             "body": base64.b64encode(body).decode("ascii"),
         }
         atomic_write_text(self._page_path(url), json.dumps(data) + "\n")
+
+    # -- parsed pages -----------------------------------------------------------------------
+    #
+    # Parsing a page (html.parser, urljoin and wheel-tag parsing for every anchor) costs far
+    # more than reading it: ~7 ms for a page like torch's.  The parsed file list is kept by the
+    # sha256 of everything the parse depends on, so a warm run only loads JSON.
+
+    def _parsed_path(self, key: str) -> Path:
+        return self.root / "parsed" / key[:2] / f"{key}.json"
+
+    @staticmethod
+    def parsed_key(name: str, body: bytes, page_url: str, content_type: str) -> str:
+        h = hashlib.sha256()
+        for part in (PARSED_SCHEMA_VERSION, name, page_url, content_type):
+            h.update(part.encode("utf-8") + b"\0")
+        h.update(body)
+        return h.hexdigest()
+
+    def get_parsed(self, key: str) -> Project | None:
+        path = self._parsed_path(key)
+        try:
+            return project_from_dict(json.loads(path.read_text("utf-8")))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("ignoring unreadable cache entry %s: %s", path, exc)
+            return None
+
+    def put_parsed(self, key: str, project: Project) -> None:
+        atomic_write_text(self._parsed_path(key), json.dumps(project_to_dict(project)) + "\n")
+
+
+PARSED_SCHEMA_VERSION = "1"
+
+
+def _file_to_dict(f: DistFile) -> dict[str, Any]:
+    return {
+        "filename": f.filename,
+        "url": f.url,
+        "name": f.name,
+        "version": str(f.version),
+        "kind": f.kind,
+        "sha256": f.sha256,
+        "requires_python": f.requires_python,
+        "yanked": f.yanked,
+        "yanked_reason": f.yanked_reason,
+        "core_metadata": f.core_metadata,
+        "metadata_sha256": f.metadata_sha256,
+        "size": f.size,
+        "upload_time": f.upload_time,
+        "tags": sorted(str(t) for t in f.tags),
+    }
+
+
+def project_to_dict(p: Project) -> dict[str, Any]:
+    return {
+        "name": p.name,
+        "page_url": p.page_url,
+        "versions_listed": list(p.versions_listed),
+        "files": [_file_to_dict(f) for f in p.files],
+    }
+
+
+def project_from_dict(d: dict[str, Any]) -> Project:
+    files = tuple(
+        DistFile(
+            filename=f["filename"],
+            url=f["url"],
+            name=NormalizedName(f["name"]),
+            version=Version(f["version"]),
+            kind=f["kind"],
+            sha256=f["sha256"],
+            requires_python=f["requires_python"],
+            yanked=f["yanked"],
+            yanked_reason=f["yanked_reason"],
+            core_metadata=f["core_metadata"],
+            metadata_sha256=f["metadata_sha256"],
+            size=f["size"],
+            upload_time=f["upload_time"],
+            tags=frozenset(t for text in f["tags"] for t in parse_tag(text)),
+        )
+        for f in d["files"]
+    )
+    return Project(
+        name=NormalizedName(d["name"]),
+        files=files,
+        page_url=d["page_url"],
+        versions_listed=tuple(d["versions_listed"]),
+    )

@@ -212,6 +212,17 @@ class IndexClient:
     def _parse_page(
         self, name: NormalizedName, body: bytes, page_url: str, content_type: str
     ) -> Project:
+        key = self.cache.parsed_key(name, body, page_url, content_type)
+        cached = self.cache.get_parsed(key)
+        if cached is not None:
+            return cached
+        project = self._parse_page_uncached(name, body, page_url, content_type)
+        self.cache.put_parsed(key, project)
+        return project
+
+    def _parse_page_uncached(
+        self, name: NormalizedName, body: bytes, page_url: str, content_type: str
+    ) -> Project:
         try:
             if is_json(content_type):
                 return parse_json_page(body, page_url, name)
