@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -89,25 +90,28 @@ def lock_target(
 
     rep = reporter or LockReporter()
     interp = recipe.interpreter_for(target.name) if not target.is_host else target.interpreter(None)
-    rep.stage(target.name, "loading base repositories")
     specs = target_specs(
         target, base="live" if options.base == "live" else "snapshot", repos=options.repos
     )
-    base = BaseRepos.load(specs, arch=target.arch, offline=options.offline)
-    rep.stage(target.name, f"resolving upstream for Python {interp.version}")
     requirements = list(recipe.normalized_requires.values())
     index_url = options.index_url or recipe.index.url
     client = IndexClient(index_url, offline=options.offline)
-    closure = upstream.resolve(
-        requirements,
-        python=interp.version,
-        arch=target.arch,
-        index_url=index_url,
-        extra_index_urls=tuple(recipe.index.extra_urls),
-        offline=options.offline,
-        target=target.name,
-        client=client,
-    )
+    # The base repositories load in a worker thread while uv resolves upstream in its own
+    # process: the two are independent, and the main thread mostly waits for uv.
+    rep.stage(target.name, f"resolving upstream for Python {interp.version}; loading base")
+    with ThreadPoolExecutor(1, thread_name_prefix="base-load") as pool:
+        base_future = pool.submit(BaseRepos.load, specs, arch=target.arch, offline=options.offline)
+        closure = upstream.resolve(
+            requirements,
+            python=interp.version,
+            arch=target.arch,
+            index_url=index_url,
+            extra_index_urls=tuple(recipe.index.extra_urls),
+            offline=options.offline,
+            target=target.name,
+            client=client,
+        )
+        base = base_future.result()
     rep.stage(target.name, f"reconciling {len(closure.pins)} distributions with Fedora")
     label = target.name if not options.repos else f"{target.name} (--repo)"
     result = reconcile(

@@ -155,6 +155,12 @@ class _Model:
         self.stream = stream
         self.policy = policy
         self.target_label = target_label
+        # Fedora's providers of every name that matters, looked up while the base's provides
+        # index (load_base finalized it) is still valid: adding a repo invalidates it until
+        # the next createwhatprovides(), and using a stale index crashes libsolv.
+        self.fedora: dict[NormalizedName, list[solv.XSolvable]] = {}
+        for name in sorted({p.name for p in closure.pins} | set(policy.abi_coupled)):
+            self.fedora[name] = self._fedora_providers(name)
         self.repo = pool.add_repo(STREAM_REPO)
         fedora_prio, stream_prio = BASE_PRIORITY, STREAM_PRIORITY
         if policy.prefer == "bundle":
@@ -163,17 +169,11 @@ class _Model:
             r.priority = fedora_prio
         self.repo.priority = stream_prio
         self.candidates: dict[NormalizedName, _Candidate] = {}
-        pool.createwhatprovides()
-        # Fedora providers per distribution name (for this interpreter), before candidates exist
-        self.fedora: dict[NormalizedName, list[solv.XSolvable]] = {}
-        for pin in closure.pins:
-            self.fedora[pin.name] = self._fedora_providers(pin.name)
         for pin in closure.pins:
             self._add_candidate(pin)
         if policy.abi_coupled:
             self._couple()
-        pool.addfileprovides()
-        pool.createwhatprovides()
+        pool.createwhatprovides()  # the candidates have no file dependencies
 
     # -- pool construction -------------------------------------------------------------
     def _fedora_providers(self, name: str) -> list[solv.XSolvable]:
@@ -211,22 +211,23 @@ class _Model:
         self.candidates[pin.name] = _Candidate(pin, s, version, req_text)
 
     def _couple(self) -> None:
-        """abi-coupled: Fedora packages requiring a coupled dist also require Fedora's copy."""
+        """abi-coupled: Fedora packages requiring a coupled dist also require Fedora's copy.
+
+        libsolv finds the requirers (``whatmatchesdep`` matches versioned and rich
+        requirements on the name too), so this stays fast on a Fedora-sized base.
+        """
         pool = self.pool
         for name in sorted(self.policy.abi_coupled):
-            owners = self.fedora.get(name) or self._fedora_providers(name)
+            owners = self.fedora.get(name, [])
             if not owners:
                 continue
-            own_names = {o.name for o in owners}
-            needle = py_name(self.python, name)
-            for repo in self.base:
-                for s in repo.solvables_iter():
-                    if s.name in own_names:
-                        continue
-                    reqs = s.lookup_deparray(solv.SOLVABLE_REQUIRES)
-                    if any(needle in str(d) for d in reqs):
-                        for own in sorted(own_names):
-                            s.add_requires(pool.Dep(own))
+            own_names = sorted({o.name for o in owners})
+            needle = pool.Dep(py_name(self.python, name))
+            for s in pool.whatmatchesdep(solv.SOLVABLE_REQUIRES, needle):
+                if s.repo.id not in self.base_ids or s.name in own_names:
+                    continue
+                for own in own_names:
+                    s.add_requires(pool.Dep(own))
 
     # -- solving ---------------------------------------------------------------------------
     def top_jobs(self) -> list[solv.Job]:
@@ -372,7 +373,8 @@ def reconcile(
 ) -> Reconciliation:
     """Decide reuse or bundle for every distribution of ``closure`` against ``base``.
 
-    ``pool`` must already hold ``base`` (loaded by :mod:`streams.solver.repos`).  Adds a
+    ``pool`` must already hold ``base``, finalized (``load_base`` of :mod:`streams.solver.repos`
+    does it; else call ``addfileprovides()`` and ``createwhatprovides()``).  Adds a
     ``@stream`` repo with the candidates to it.  Raises :class:`ResolutionError` with one
     cause per libsolv problem rule when the recipe cannot be satisfied.
     """
