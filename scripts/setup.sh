@@ -5,7 +5,9 @@
 #   scripts/setup.sh [--venv DIR] [--no-system] [--no-test-deps]
 #
 # 1. OS packages: rpm + rpmbuild (rpm-build on Fedora, rpm on Debian), the rpm Python bindings,
-#    createrepo_c, dnf, rpmlint, graphviz, bubblewrap, and what the koji client's gssapi needs.
+#    createrepo_c, dnf, rpmlint, graphviz, bubblewrap, gpg (signing), what the generated specs
+#    build with on a non-Fedora host (pip, installer, setuptools, wheel for /usr/bin/python3),
+#    and what the koji client's gssapi needs.
 # 2. A virtual environment (default .venv) made from the system Python, so the rpm shim from
 #    PyPI finds the system's rpm bindings (they are built for that interpreter).
 # 3. streams installed into it (editable) with its test extras, then a smoke import.
@@ -45,7 +47,8 @@ install_system() {
     case " $os_id $os_like " in
         *" fedora "*|*" rhel "*|*" centos "*)
             local pkgs=(rpm rpm-build python3-rpm createrepo_c dnf rpmlint graphviz bubblewrap
-                        python3 python3-devel gcc krb5-devel git)
+                        python3 python3-devel python3-pip python3-installer python3-setuptools
+                        python3-wheel gcc krb5-devel git gnupg2)
             local missing=()
             for p in "${pkgs[@]}"; do rpm -q "$p" >/dev/null 2>&1 || missing+=("$p"); done
             if [ ${#missing[@]} -eq 0 ]; then step "OS packages: all present (dnf)"; return; fi
@@ -54,7 +57,8 @@ install_system() {
             ;;
         *" debian "*|*" ubuntu "*)
             local pkgs=(rpm createrepo-c python3-rpm dnf rpmlint graphviz bubblewrap
-                        python3 python3-venv python3-dev gcc libkrb5-dev git)
+                        python3 python3-venv python3-dev python3-pip python3-installer
+                        python3-setuptools python3-wheel gcc libkrb5-dev git gnupg)
             local missing=()
             for p in "${pkgs[@]}"; do
                 dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
