@@ -1,0 +1,308 @@
+"""The local backend: ``rpmbuild -bb`` per package, ``-j N`` in parallel where the plan allows.
+
+Each build runs in its own top dir, ``OUTDIR/TARGET/build/RPM`` (``_topdir``), with its output
+in ``OUTDIR/TARGET/build/RPM/build.log`` and its binary RPMs copied to
+``OUTDIR/TARGET/rpms/RPM/`` (where ``streams publish`` looks for them).
+
+**Staging.**  A package that needs other stream packages to build (its build backend, or its
+runtime requirements for the import check) cannot find them in ``/opt/streams/NAME`` on the
+host: nothing is installed there, and no build may write outside the output and cache dirs.
+So before each build, the RPMs of every stream package it needs (the transitive closure of its
+edges in the plan) are extracted with ``rpm2cpio | cpio`` into a per-build staging root,
+``TOPDIR/stage``, and rpmbuild gets ``--define "stream_staging TOPDIR/stage"``.  The generated
+specs put ``%{?stream_staging}%{stream_sitelib}`` on ``PYTHONPATH``, so without the macro
+(mock, Copr, Koji, where the packages are really installed) the path is the real prefix and with
+it the staged copy.  No root is needed and nothing is installed on the host.
+
+**Host Python.**  rpmbuild runs the host's ``/usr/bin/python3``: a target whose Python differs
+would get packages byte-compiled and built for the wrong interpreter.  :func:`check_host_python`
+refuses such a target and points at mock or Copr.
+
+**Dependencies of the host.**  ``--nodeps``: on a non-Fedora host there is no rpm database of
+build requirements, and the stream's own BuildRequires are satisfied by staging, not by
+installed packages.  A missing host tool shows in the build log.
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+from streams.builders.base import BuildOutcome, Reporter
+from streams.builders.plan import BuildPlan, PlanNode, PlanState
+from streams.errors import BuildError, CommandError, UsageError
+from streams.proc import run, which
+from streams.targets import HOST, get_target
+
+BACKEND = "local"
+HOST_PYTHON = "/usr/bin/python3"
+
+SpecLocator = Callable[[PlanNode, str], tuple[Path, Path]]
+"""Returns ``(spec file, source dir)`` of a plan node for a target."""
+
+
+@dataclass(frozen=True, slots=True)
+class LocalBuild:
+    """The result of one rpmbuild run (what the scheduler records)."""
+
+    name: str
+    target: str
+    ok: bool
+    rpms: tuple[Path, ...]
+    log: Path
+    reason: str = ""
+
+
+def host_python_version(python: str = HOST_PYTHON) -> str:
+    """``X.Y`` of the host interpreter rpmbuild's specs will run."""
+    res = run(
+        [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+        what=f"{python} --version",
+    )
+    return res.stdout.strip()
+
+
+def check_host_python(targets: Sequence[str], host_version: str) -> None:
+    """Refuse targets whose Python is not the host's (``host`` always matches)."""
+    bad = []
+    for name in targets:
+        if name == HOST:
+            continue
+        py = get_target(name).python
+        if py != host_version:
+            bad.append(f"{name} (Python {py})")
+    if bad:
+        raise UsageError(
+            "the local backend builds with this machine's Python "
+            f"{host_version} ({HOST_PYTHON}), which differs from the Python of " + ", ".join(bad),
+            hint="build with --target host, or in a clean root of that target with "
+            "--backend mock (on Fedora) or --backend copr",
+        )
+
+
+def staged_deps(plan: BuildPlan, name: str) -> list[str]:
+    """Every stream package ``name`` needs in its staging root (transitive, build order)."""
+    seen: set[str] = set()
+    todo = list(plan.deps.get(name, ()))
+    while todo:
+        d = todo.pop()
+        if d in seen or d == name:
+            continue
+        seen.add(d)
+        todo.extend(plan.deps.get(d, ()))
+    return [n for n in plan.order() if n in seen and plan.nodes[n].kind != "metapackage"]
+
+
+class LocalBuilder:
+    """Runs the builds of one plan on this machine (see the module docstring)."""
+
+    def __init__(
+        self,
+        plan: BuildPlan,
+        state: PlanState,
+        *,
+        specs: SpecLocator,
+        outdir: Path,
+        jobs: int = 1,
+        reporter: Reporter | None = None,
+        defines: Sequence[tuple[str, str]] = (),
+        rpmbuild: str | None = None,
+    ) -> None:
+        self.plan = plan
+        self.state = state
+        self.specs = specs
+        self.outdir = outdir.resolve()
+        self.jobs = max(1, jobs)
+        self.reporter = reporter or Reporter()
+        self.defines = tuple(defines)
+        self.rpmbuild = rpmbuild or which("rpmbuild", hint="install rpm-build (dnf) or rpm (apt)")
+        self._stage_lock = threading.Lock()
+
+    # -- paths -----------------------------------------------------------------------------
+    def topdir(self, node: PlanNode, target: str) -> Path:
+        return self.outdir / target / "build" / node.rpm
+
+    def rpm_dir(self, node: PlanNode, target: str) -> Path:
+        """``OUTDIR/TARGET/rpms/RPM``: the binary RPMs of one package (what publish reads)."""
+        return self.outdir / target / "rpms" / node.rpm
+
+    def log_path(self, node: PlanNode, target: str) -> Path:
+        return self.topdir(node, target) / "build.log"
+
+    # -- one build -------------------------------------------------------------------------
+    def _stage(self, node: PlanNode, target: str, stage: Path, log: Path) -> None:
+        shutil.rmtree(stage, ignore_errors=True)
+        stage.mkdir(parents=True)
+        rpm2cpio = which("rpm2cpio", hint="install rpm (it ships rpm2cpio)")
+        cpio = which("cpio", hint="install cpio")
+        for dep in staged_deps(self.plan, node.name):
+            for rpm_file in sorted(self.rpm_dir(self.plan.nodes[dep], target).glob("*/*.rpm")):
+                run(
+                    [
+                        "sh",
+                        "-c",
+                        f"{shlex.quote(rpm2cpio)} {shlex.quote(str(rpm_file))} | "
+                        f"{shlex.quote(cpio)} -idm --quiet --no-absolute-filenames",
+                    ],
+                    cwd=stage,
+                    log_file=log,
+                    what=f"stage {rpm_file.name}",
+                )
+
+    def build_one(self, name: str, target: str) -> LocalBuild:
+        """Stage the dependencies, run rpmbuild, collect the RPMs.  Never raises a BuildError."""
+        node = self.plan.nodes[name]
+        top = self.topdir(node, target)
+        log = self.log_path(node, target)
+        for sub in ("BUILD", "BUILDROOT", "RPMS", "SRPMS"):
+            shutil.rmtree(top / sub, ignore_errors=True)
+        top.mkdir(parents=True, exist_ok=True)
+        log.write_text("", encoding="utf-8")
+        try:
+            spec, sources = self.specs(node, target)
+        except BuildError as exc:
+            return LocalBuild(name, target, False, (), log, exc.message)
+        stage = top / "stage"
+        try:
+            self._stage(node, target, stage, log)
+        except CommandError as exc:
+            return LocalBuild(name, target, False, (), log, f"staging failed: {exc.message}")
+        argv = [
+            self.rpmbuild,
+            "-bb",
+            "--nodeps",
+            "--define",
+            f"_topdir {top}",
+            "--define",
+            f"_sourcedir {sources.resolve()}",
+            "--define",
+            f"stream_staging {stage}",
+            "--define",
+            "_build_id_links none",
+        ]
+        for key, value in self.defines:
+            argv += ["--define", f"{key} {value}"]
+        argv.append(str(spec.resolve()))
+        try:
+            run(argv, log_file=log, what=f"rpmbuild -bb {spec.name}", timeout=6 * 3600)
+        except CommandError as exc:
+            return LocalBuild(
+                name, target, False, (), log, f"rpmbuild exited {exc.returncode}, see {log}"
+            )
+        built = sorted((top / "RPMS").glob("*/*.rpm"))
+        if not built:
+            return LocalBuild(name, target, False, (), log, f"rpmbuild wrote no RPM, see {log}")
+        dest = self.rpm_dir(node, target)
+        shutil.rmtree(dest, ignore_errors=True)
+        out = []
+        for f in built:
+            (dest / f.parent.name).mkdir(parents=True, exist_ok=True)
+            target_file = dest / f.parent.name / f.name
+            shutil.copy2(f, target_file)
+            out.append(target_file)
+        shutil.rmtree(stage, ignore_errors=True)
+        return LocalBuild(name, target, True, tuple(out), log)
+
+    # -- the scheduler ---------------------------------------------------------------------
+    def run(self) -> BuildOutcome:
+        """Build everything pending, ``jobs`` at a time, in plan order; never raises on a
+        failed package (see :meth:`BuildOutcome.raise_for_failures`)."""
+        running: dict[Future[LocalBuild], tuple[str, str]] = {}
+        with ThreadPoolExecutor(self.jobs, thread_name_prefix="rpmbuild") as pool:
+            while True:
+                for name, target in self.state.ready():
+                    if len(running) >= self.jobs:
+                        break
+                    node = self.plan.nodes[name]
+                    log = self.log_path(node, target)
+                    self.state.start(name, target, build_id=f"rpmbuild:{node.rpm}", logs=[log])
+                    self.reporter.submitted(name, (target,), f"rpmbuild:{node.rpm}")
+                    self.reporter.changed(name, target, "building")
+                    running[pool.submit(self.build_one, name, target)] = (name, target)
+                if not running:
+                    break
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    name, target = running.pop(fut)
+                    try:
+                        res = fut.result()
+                    except Exception as exc:  # an unexpected error in one build thread
+                        res = LocalBuild(
+                            name,
+                            target,
+                            False,
+                            (),
+                            self.log_path(self.plan.nodes[name], target),
+                            f"{type(exc).__name__}: {exc}",
+                        )
+                    self._record(res)
+        for (name, target), rec in self.state.items():
+            if rec.state == "pending":
+                self.state.skip(name, target, reason="its dependencies were not built")
+        return BuildOutcome(BACKEND, tuple(self.state.summary()), self.state.path)
+
+    def _record(self, res: LocalBuild) -> None:
+        dest = self.rpm_dir(self.plan.nodes[res.name], res.target)
+        if res.ok:
+            self.state.succeed(res.name, res.target, url=str(dest), logs=[res.log])
+            self.reporter.changed(res.name, res.target, "succeeded")
+            return
+        skipped = self.state.fail(res.name, res.target, reason=res.reason, logs=[res.log])
+        self.reporter.changed(res.name, res.target, "failed", res.reason)
+        for dep, t in skipped:
+            self.reporter.changed(dep, t, "skipped", f"dependency {res.name} failed")
+
+
+def build_local(
+    plan: BuildPlan,
+    state: PlanState,
+    *,
+    specs: SpecLocator,
+    outdir: Path,
+    jobs: int = 1,
+    reporter: Reporter | None = None,
+    requeue: Sequence[tuple[str, str]] = (),
+    defines: Sequence[tuple[str, str]] = (),
+    host_version: str | None = None,
+) -> BuildOutcome:
+    """Build ``plan`` locally with rpmbuild (see the module docstring).
+
+    ``requeue`` are the records a ``--resume`` found ``building`` (their process is gone):
+    they start again.  ``host_version`` (default: asked of ``/usr/bin/python3``) is checked
+    against every target's Python first.
+    """
+    check_host_python(plan.targets, host_version or host_python_version())
+    for name, target in requeue:
+        state.requeue(name, target, reason="restarted: the previous run was interrupted")
+    return LocalBuilder(
+        plan,
+        state,
+        specs=specs,
+        outdir=outdir,
+        jobs=jobs,
+        reporter=reporter,
+        defines=defines,
+    ).run()
+
+
+def specgen_layout(root: Callable[[str], Path]) -> SpecLocator:
+    """A :data:`SpecLocator` for ``streams specgen`` output: ``ROOT(TARGET)/SPECS/RPM.spec``
+    with its sources in ``ROOT(TARGET)/SOURCES``."""
+
+    def locate(node: PlanNode, target: str) -> tuple[Path, Path]:
+        base = root(target)
+        spec = base / "SPECS" / f"{node.rpm}.spec"
+        if not spec.is_file():
+            raise BuildError(
+                f"no spec for {node.rpm}: {spec} does not exist",
+                backend=BACKEND,
+                hint="run: streams specgen RECIPE (streams build runs it for you)",
+            )
+        return spec, base / "SOURCES"
+
+    return locate
