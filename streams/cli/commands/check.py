@@ -9,12 +9,14 @@ from rich.markup import escape
 
 from streams.checks import CHECK_NAMES, CheckReport, CheckReporter, CheckResult, StreamRepo
 from streams.checks import check_stream as run_checks
+from streams.checks.image_prefix import image_prefix_warnings
 from streams.checks.rpms import find_rpms, read_rpm
 from streams.cli.commands.publish import default_dir
 from streams.cli.common import open_recipe, stderr_console, stdout_console
 from streams.cli.params import echo_json, json_option, progress_enabled
 from streams.cli.repo_options import base_repo_options, base_specs
 from streams.errors import CheckFailed, UsageError
+from streams.publish.manifests import FORMATS as MANIFEST_FORMATS
 from streams.solver.sources import RepoSpec
 from streams.targets import Target, get_target
 
@@ -99,6 +101,14 @@ def _render(report: CheckReport) -> None:
 )
 @click.option("--strict", is_flag=True, help="A skipped check fails too.")
 @click.option(
+    "--manifest-format",
+    "manifest_formats",
+    multiple=True,
+    type=click.Choice(MANIFEST_FORMATS),
+    help="Also warn when the recipe's prefix is unsafe for images built with this "
+    "`streams manifest` format (repeatable; warnings do not fail the check).",
+)
+@click.option(
     "--keep-root",
     is_flag=True,
     help="Keep the scratch install root of install-and-run (its path is in the evidence).",
@@ -112,6 +122,7 @@ def command(
     with_: tuple[str, ...],
     only: tuple[str, ...],
     strict: bool,
+    manifest_formats: tuple[str, ...],
     keep_root: bool,
     repos: tuple[RepoSpec, ...],
     base: str,
@@ -132,6 +143,9 @@ def command(
         rec.prefix,
         tuple(rec.stream.exports),
     )
+    warnings = [w for f in manifest_formats for w in image_prefix_warnings(rec, f)]
+    for w in warnings:
+        click.echo(f"warning: {w.render()}", err=True)
     others = [_other_stream(w, tgt) for w in with_]
     report = run_checks(
         stream,
@@ -148,7 +162,7 @@ def command(
         c for c in report.checks if c.status == "failed" or (strict and c.status == "skipped")
     ]
     if as_json:
-        echo_json(report.to_dict())
+        echo_json({**report.to_dict(), "warnings": [w.to_dict() for w in warnings]})
         if bad:
             raise click.exceptions.Exit(1)
         return
