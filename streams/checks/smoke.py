@@ -184,8 +184,25 @@ def _bwrap_usable() -> str | None:
     return None
 
 
-def sandbox_argv(root: Path, prefixes: Sequence[str]) -> list[str]:
-    """bwrap options that show ``root``'s prefixes (and /usr/bin) without touching the host."""
+def base_site_dirs(root: Path) -> list[str]:
+    """System site directories that the scratch root's base packages filled and the host has.
+
+    When dnf installed the base packages into the root, the sandbox must import *those*
+    (the versions the lock reused), not whatever the host has in the same directories.
+    """
+    out = []
+    for d in sorted(root.glob("usr/lib*/python3*/*-packages")):
+        path = "/" + d.relative_to(root).as_posix()
+        if d.is_dir() and any(d.iterdir()) and os.path.isdir(path):
+            out.append(path)
+    return out
+
+
+def sandbox_argv(root: Path, prefixes: Sequence[str], site_dirs: Sequence[str] = ()) -> list[str]:
+    """bwrap options that show ``root``'s prefixes (and /usr/bin) without touching the host.
+
+    ``site_dirs`` (see :func:`base_site_dirs`) are bound from the root over the host's.
+    """
     argv = [
         "bwrap",
         "--die-with-parent",
@@ -219,6 +236,8 @@ def sandbox_argv(root: Path, prefixes: Sequence[str]) -> list[str]:
     for p in prefixes:
         argv += ["--ro-bind", str(root) + p, p]
     argv += ["--ro-bind", str(root / "usr" / "bin"), EXPORTS_MOUNT]
+    for d in site_dirs:
+        argv += ["--ro-bind", str(root) + d, d]
     argv += ["--unsetenv", "PYTHONPATH", "--unsetenv", "PYTHONHOME", "--unsetenv", "VIRTUAL_ENV"]
     argv += ["--setenv", "PYTHONDONTWRITEBYTECODE", "1", "--setenv", "HOME", "/tmp"]
     argv += ["--chdir", "/tmp"]
@@ -259,6 +278,7 @@ def install_and_run(
     root.mkdir()
     evidence: list[str] = []
     failures: list[str] = []
+    site_dirs: list[str] = []
     try:
         sources = base_sources(base_specs) + [
             InstallSource(f"{s.name}-stream", s.repo.repo_dir.resolve().as_uri())
@@ -274,6 +294,11 @@ def install_and_run(
                 work=work,
             )
             evidence.append(text)
+            site_dirs = base_site_dirs(root)
+            if site_dirs:
+                evidence.append(
+                    "base packages imported from the scratch root's " + ", ".join(site_dirs)
+                )
         except (CommandError, ToolMissingError) as exc:
             reason = exc.message
             if isinstance(exc, CommandError):
@@ -302,7 +327,7 @@ def install_and_run(
                 failures.append(f"the scratch root has no {p} after the install")
         if failures:
             return CheckResult(NAME, False, tuple(failures + evidence))
-        box = sandbox_argv(root, prefixes)
+        box = sandbox_argv(root, prefixes, site_dirs)
 
         for info, f in exported_files(main):
             cmd = f.path.rsplit("/", 1)[1]

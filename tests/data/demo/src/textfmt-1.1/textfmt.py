@@ -1,0 +1,7 @@
+"""textfmt 1.1 (streams demo)."""
+
+__version__ = "1.1"
+
+
+def box(text):
+    return "| " + text + " |"
