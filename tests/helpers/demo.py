@@ -174,7 +174,10 @@ def base_rpms(python: str, sitedir: str) -> list[FixtureRpm]:
             FixtureRpm(
                 f"python3-{name}",
                 version,
-                provides=(f"python3dist({name}) = {version}", f"python{python}dist({name}) = {version}"),
+                provides=(
+                    f"python3dist({name}) = {version}",
+                    f"python{python}dist({name}) = {version}",
+                ),
                 requires=(f"python(abi) = {python}",),
                 files=tuple(files),
             )
