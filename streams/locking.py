@@ -61,6 +61,8 @@ class LockOptions:
     repos: tuple[RepoSpec, ...] = ()
     offline: bool = False
     index_url: str | None = None  # overrides the recipe's [index] url
+    seeds: tuple[Path, ...] = ()  # read-only recorded source infos (build requirements)
+    build_section: bool = True  # read sdists' build requirements into the lock
 
 
 def recipe_targets(recipe: Recipe, requested: Sequence[str]) -> list[Target]:
@@ -149,6 +151,22 @@ def lock_target(
         result=result,
         recipe=recipe,
     )
+    if options.build_section and locked.bundled():
+        from streams.lock_build import add_build_section
+        from streams.specgen.buildinfo import SourceInfoStore
+
+        rep.stage(target.name, "reading the build requirements of bundled sdists")
+        locked, _section = add_build_section(
+            locked,
+            recipe=recipe,
+            platform=target,
+            specs=specs,
+            client=client,
+            store=SourceInfoStore(seeds=options.seeds),
+            offline=options.offline,
+            index_url=index_url,
+            policy=policy_of(recipe),
+        )
     rep.done(target.name, locked)
     return locked
 

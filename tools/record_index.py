@@ -175,6 +175,21 @@ def write_index(
     (out / "recorded.json").write_text(json.dumps(record, indent=1) + "\n", "utf-8")
 
 
+def build_requirements(seeds: Path) -> list[list[Requirement]]:
+    """Per distribution named in the recorded build infos, its relaxation levels."""
+    from packaging.utils import canonicalize_name
+
+    from streams.lock_build import relaxation_levels
+
+    by_name: dict[str, list[Requirement]] = {}
+    for path in sorted(seeds.glob("*.json")):
+        build = json.loads(path.read_text("utf-8")).get("build") or {}
+        for text in build.get("requires", ()):
+            req = Requirement(text)
+            by_name.setdefault(canonicalize_name(req.name), []).append(req)
+    return [relaxation_levels(name, reqs) for name, reqs in sorted(by_name.items())]
+
+
 def fedora_versions(
     snapshots: list[str], pinned: dict[str, set[Version]]
 ) -> dict[str, set[Version]]:
@@ -247,6 +262,15 @@ def main(argv: list[str] | None = None) -> int:
         "every pinned distribution, so a lock that reuses them can record their requirements\n"
         "(repeatable)",
     )
+    ap.add_argument(
+        "--build-requirements-from",
+        type=Path,
+        default=None,
+        metavar="SEEDDIR",
+        help="also record what the build requirements in this directory of recorded source\n"
+        "infos (streams.specgen.buildinfo) resolve to, each on its own, so an offline lock\n"
+        "can resolve its build-only bundles",
+    )
     args = ap.parse_args(argv)
     reqs = [Requirement(r) for r in args.requirements]
     pythons = args.python or ["3.14"]
@@ -262,6 +286,24 @@ def main(argv: list[str] | None = None) -> int:
                 runs.append(compile_run(reqs, py, arch, args.index_url, False, online_cache))
                 r = runs[-1]
                 print(f"  {len(r['pins'])} pins" if "pins" in r else f"  fails: {r['error']}")
+        if args.build_requirements_from is not None:
+            # every relaxation level the lock step may try (streams.lock_build), each on its
+            # own, on the first Python only (build tools do not depend on it)
+            for levels in build_requirements(args.build_requirements_from):
+                for breq in dict.fromkeys(str(r) for r in levels):
+                    for arch in arches:
+                        run_ = compile_run(
+                            [Requirement(breq)],
+                            pythons[0],
+                            arch,
+                            args.index_url,
+                            False,
+                            online_cache,
+                        )
+                        run_["requirements"] = [breq]
+                        if "pins" in run_:
+                            runs.append(run_)
+            print(f"  plus {len(runs)} runs with build requirements")
         wanted: dict[str, set[Version]] = {}
         for r in runs:
             for name, version in r.get("pins", {}).items():
@@ -338,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
             mismatches = []
             for r in runs:
                 replay = compile_run(
-                    reqs,
+                    [Requirement(t) for t in r["requirements"]] if "requirements" in r else reqs,
                     str(r["python"]),
                     str(r["arch"]),
                     (out / "simple").as_uri(),

@@ -14,6 +14,8 @@ from tests.helpers.streamcase import violations
 
 ROOT = Path(__file__).resolve().parents[2]
 INDEX = ROOT / "tests" / "data" / "index" / "vllm" / "simple"
+# what the bundled sdists need to build, recorded (tools/record_index.py records the index side)
+SEEDS = ROOT / "tests" / "data" / "specgen" / "vllm" / "buildinfo"
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +25,7 @@ def vllm_lock(tmp_path_factory: pytest.TempPathFactory) -> Lock:
     work = tmp_path_factory.mktemp("vllm")
     recipe = work / "vllm.toml"
     shutil.copy(ROOT / "recipes" / "vllm.toml", recipe)
-    code = main(["lock", str(recipe), "--offline", "--index-url", str(INDEX)])
+    code = main(["lock", str(recipe), "--offline", "--index-url", str(INDEX), "--seed", str(SEEDS)])
     assert code == 0
     return read_lock(lock_path(recipe))
 
@@ -48,7 +50,27 @@ def test_runtime_view_is_consistent(vllm_lock: Lock) -> None:
     not with the solver)."""
     for t in vllm_lock.target:
         assert violations(t) == [], t.name
-        assert t.warnings == (), t.name
+        # the only warnings are about relaxed build requirements, never about the runtime view
+        assert all("build" in w for w in t.warnings), t.warnings
+
+
+def test_build_section(vllm_lock: Lock) -> None:
+    """Bundled sdists' build requirements are in the lock: Fedora 44 (main Python) takes most
+    build tools from Fedora; Fedora 45 (python3.14, nothing reusable) bundles them build-only."""
+    f44, f45 = vllm_lock.target
+    for t in (f44, f45):
+        names = t.packages()
+        built_from_sdist = [p for p in t.bundled() if p.build_requires]
+        assert len(built_from_sdist) >= 50
+        assert names["vllm"].build_requires == ()  # repackaged from the wheel
+        build_edges = [e for e in t.edge if e.kind == "build"]
+        assert build_edges, t.name
+    only44 = {p.name for p in f44.package if p.build_only}
+    only45 = {p.name for p in f45.package if p.build_only}
+    assert len(only45) > len(only44)
+    assert "hatchling" in only45 and "hatchling" not in only44
+    hatch = f45.packages()["hatchling"]
+    assert hatch.origin == "bundle" and hatch.reason.startswith("bundled to build ")
 
 
 def test_fedora_44_reuses_and_fedora_45_cannot(vllm_lock: Lock) -> None:

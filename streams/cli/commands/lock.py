@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -41,6 +42,19 @@ class _Progress(LockReporter):
     default=None,
     help="Where to write the lock (default: NAME.lock.toml next to the recipe).",
 )
+@click.option(
+    "--seed",
+    "seeds",
+    multiple=True,
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Read-only directory of recorded source info (build requirements), repeatable; "
+    "lets an offline lock read what bundled sdists need to build without the sdists.",
+)
+@click.option(
+    "--no-build-requires",
+    is_flag=True,
+    help="Do not read the bundled sdists' build requirements (no build section in the lock).",
+)
 @json_option
 def command(
     recipe: str,
@@ -50,6 +64,8 @@ def command(
     offline: bool,
     index_url: str | None,
     lock_file: Path | None,
+    seeds: tuple[Path, ...],
+    no_build_requires: bool,
     as_json: bool,
 ) -> None:
     """Resolve RECIPE's closure per target and decide, for every distribution, whether
@@ -59,7 +75,14 @@ def command(
     what the lock already says). `--target host` locks for this machine.
     """
     rec = open_recipe(recipe)
-    options = LockOptions(base=base, repos=repos, offline=offline, index_url=index_url)
+    options = LockOptions(
+        base=base,
+        repos=repos,
+        offline=offline,
+        index_url=index_url,
+        seeds=seeds,
+        build_section=not no_build_requires,
+    )
     with ExitStack() as stack:
         status = None
         if progress_enabled():
@@ -78,15 +101,16 @@ def command(
         )
         return
     out = stdout_console()
+    say = functools.partial(out.print, markup=False, highlight=False)
     for t in done:
         s = _summary(t)
-        out.print(
+        say(
             f"{t.name}: Python {t.python} ({t.interpreter}), {s['closure']} distributions: "
             f"{s['reused']} reused from Fedora, {s['bundled']} bundled"
         )
         for w in t.warnings:
-            out.print(f"  warning: {w}")
-    out.print(f"wrote {path}")
+            say(f"  warning: {w}")
+    say(f"wrote {path}")
 
 
 def _summary(t: LockedTarget) -> dict[str, object]:
