@@ -37,7 +37,7 @@ def test_fedora_45_has_python314_as_alternative() -> None:
     alt = t.interpreter("3.14")
     assert not alt.main and alt.rpm_name == "python3.14"
     assert alt.executable == "/usr/bin/python3.14"
-    with pytest.raises(UsageError, match="no Python 3.8"):
+    with pytest.raises(UsageError, match=r"no Python 3\.8"):
         t.interpreter("3.8")
 
 
