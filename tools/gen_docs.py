@@ -215,7 +215,7 @@ def _subcommands(group: click.Group, ctx: click.Context) -> list[str]:
 
 
 def commands_md() -> str:
-    ctx = click.Context(cli, info_name="streams")
+    ctx = click.Context(cli, info_name="streams", **cli.context_settings)
     names = [n for n in _subcommands(cli, ctx) if cli.get_command(ctx, n) is not None]
     out = [
         BANNER.format(regen=REGEN, source="the click commands in streams/cli/"),
