@@ -18,7 +18,6 @@ Everything specgen needs is then in the lock, so ``streams specgen`` runs offlin
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ from streams.errors import LockError, ResolutionError, SpecGenError
 from streams.lock import LockedEdge, LockedPackage, LockedSource, LockedTarget
 from streams.recipe import Recipe
 from streams.solver.index import IndexClient
-from streams.solver.pydeps import environment
+from streams.solver.pydeps import environment, without_marker
 from streams.solver.reconcile import Policy, parse_dep, py_name, reconcile
 from streams.solver.repos import BaseRepos
 from streams.solver.sources import RepoSpec
@@ -60,11 +59,7 @@ class BuildSection:
 
 
 def _plain(req: Requirement) -> str:
-    if req.marker is None:
-        return str(req)
-    plain = copy.copy(req)
-    plain.marker = None
-    return str(plain)
+    return str(without_marker(req))
 
 
 class _Fedora:

@@ -7,11 +7,10 @@ printing: progress goes through a :class:`LockReporter` whose methods do nothing
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -34,7 +33,7 @@ from streams.lock import (
 from streams.recipe import Recipe
 from streams.solver.index import IndexClient
 from streams.solver.model import Decision, UpstreamClosure
-from streams.solver.pydeps import applicable_requirements
+from streams.solver.pydeps import applicable_requirements, without_marker
 from streams.solver.reconcile import Policy, Reconciliation, reconcile
 from streams.solver.repos import BaseRepos
 from streams.solver.sources import RepoSpec, target_specs
@@ -128,7 +127,7 @@ def lock_target(
     fedora_requires, notes = _fedora_requirements(client, closure, result, target.arch)
     result = Reconciliation(
         tuple(
-            d if d.name not in fedora_requires else _with_requires(d, fedora_requires[d.name])
+            d if d.name not in fedora_requires else replace(d, requires=fedora_requires[d.name])
             for d in result.decisions
         ),
         result.edges,
@@ -172,26 +171,7 @@ def lock_target(
 
 
 def _plain(req: Requirement) -> str:
-    if req.marker is None:
-        return str(req)
-    plain = copy.copy(req)
-    plain.marker = None
-    return str(plain)
-
-
-def _with_requires(d: Decision, requires: tuple[str, ...]) -> Decision:
-    return Decision(
-        name=d.name,
-        version=d.version,
-        origin=d.origin,
-        rpm=d.rpm,
-        evr=d.evr,
-        reason=d.reason,
-        requires=requires,
-        repo=d.repo,
-        sources=d.sources,
-        extras=d.extras,
-    )
+    return str(without_marker(req))
 
 
 def _fedora_requirements(

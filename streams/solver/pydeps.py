@@ -28,6 +28,7 @@ a distribution named ``python`` (which gets no ``python(abi)`` requirement).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 
 from packaging.markers import Marker
@@ -175,3 +176,12 @@ def requires_for(
         join_deps(name, (convert_specifier(name, op, v) for op, v in specs[name]))
         for name in sorted(specs)
     ]
+
+
+def without_marker(req: Requirement) -> Requirement:
+    """``req`` without its marker, once the marker has been evaluated for the target."""
+    if req.marker is None:
+        return req
+    plain = copy.copy(req)
+    plain.marker = None
+    return plain

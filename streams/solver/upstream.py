@@ -17,7 +17,6 @@ Stages (see ``docs/upstream.md``):
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import re
@@ -53,7 +52,7 @@ from streams.fsutil import cache_dir
 from streams.proc import run
 from streams.solver.index import CoreMetadata, DistFile, IndexClient, Reporter
 from streams.solver.model import Pin, SourceFile, UpstreamClosure
-from streams.solver.pydeps import environment, parse_requirements
+from streams.solver.pydeps import environment, parse_requirements, without_marker
 from streams.solver.versions import python_minor
 
 __all__ = [
@@ -341,15 +340,6 @@ def _metadata_of(clients: Sequence[IndexClient], pkg: LockedPackage) -> CoreMeta
     raise last
 
 
-def _plain(req: Requirement) -> Requirement:
-    """The requirement without its marker (the marker has been evaluated for the target)."""
-    if req.marker is None:
-        return req
-    plain = copy.copy(req)
-    plain.marker = None
-    return plain
-
-
 def _top_extras(top: Sequence[Requirement], env: dict[str, str]) -> dict[NormalizedName, set[str]]:
     wanted: dict[NormalizedName, set[str]] = {}
     for req in top:
@@ -408,7 +398,7 @@ def closure_requirements(
     for name, reqs in applied.items():
         seen: dict[str, Requirement] = {}
         for r in reqs:
-            plain = _plain(r)
+            plain = without_marker(r)
             seen.setdefault(str(plain), plain)
         requires[name] = tuple(seen.values())
     extras_of = {n: frozenset(e) for n, e in wanted.items() if n in metadata and e}
