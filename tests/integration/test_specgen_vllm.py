@@ -1,34 +1,50 @@
-"""The recorded vLLM lock (tests/data/specgen/vllm): every spec of both targets is generated
-offline from the lock and the seed store, parses with ``rpmspec -P`` and gets no rpmlint
-error; the firewall macros are in every bundled-distribution spec."""
+"""The recorded vLLM lock (tests/data/specgen/vllm, made by ``streams lock`` offline, see
+tools/specgen_vllm_fixture.py): every spec of both targets is generated offline from the lock
+and the seed store, parses with ``rpmspec -P`` and gets no rpmlint error; the firewall macros
+are in every bundled-distribution spec; build requirements name the stream's own provides for
+everything the lock bundles (build-only bundles included) and Fedora's only where Fedora has
+the distribution for the target's interpreter."""
 
 from __future__ import annotations
 
+import hashlib
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from packaging.utils import canonicalize_name
 
-from streams.lock import read_lock
+from streams.cli import main
+from streams.lock import LockedTarget, read_lock
 from streams.recipe import load_recipe
 from streams.specgen import SourceInfoStore, StreamSettings, plan_target, render_plan
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 FIXTURE = ROOT / "tests" / "data" / "specgen" / "vllm"
+RECIPE = ROOT / "recipes" / "vllm.toml"
 TARGETS = ("fedora-44-x86_64", "fedora-45-x86_64")
+# bundled distributions (runtime + build-only) of each target in the recorded lock, plus the
+# runtime and the metapackage
+SPEC_COUNTS = {"fedora-44-x86_64": 124 + 2, "fedora-45-x86_64": 233 + 2}
+STREAM_DEP = re.compile(r"vllm-stream-python3dist\(([^)\[]+)(?:\[[^)]*\])?\)")
+FEDORA_DEP = re.compile(r"(?<!vllm-stream-)python3(?:\.\d+)?dist\(([^)\[]+)(?:\[[^)]*\])?\)")
+
+
+def _target(name: str) -> LockedTarget:
+    return read_lock(FIXTURE / "vllm.lock.toml").get_target(name)
 
 
 def _render(target: str, tmp: Path) -> dict[str, str]:
-    recipe = load_recipe(ROOT / "recipes" / "vllm.toml")
-    lock = read_lock(FIXTURE / "vllm.lock.toml")
+    recipe = load_recipe(RECIPE)
 
     def offline(_src: object) -> Path:
         raise AssertionError("specgen tried to read a source: the seed store is incomplete")
 
     plan = plan_target(
         StreamSettings.from_recipe(recipe),
-        lock.get_target(target),
+        _target(target),
         SourceInfoStore(root=tmp, seeds=[FIXTURE / "buildinfo"]),
         arch="x86_64",
         interpreter=recipe.interpreter_for(target).executable,
@@ -37,17 +53,91 @@ def _render(target: str, tmp: Path) -> dict[str, str]:
     return {s.filename: s.text for s in render_plan(plan)}
 
 
+def _lines(text: str, tag: str) -> list[str]:
+    return [ln.split(":", 1)[1].strip() for ln in text.splitlines() if ln.startswith(tag + ":")]
+
+
+def test_fixture_lock_is_of_the_shipped_recipe() -> None:
+    lock = read_lock(FIXTURE / "vllm.lock.toml")
+    assert lock.recipe_sha256 == hashlib.sha256(RECIPE.read_bytes()).hexdigest(), (
+        "recipes/vllm.toml changed: run .venv/bin/python tools/specgen_vllm_fixture.py"
+    )
+    assert [t.name for t in lock.target] == list(TARGETS)
+
+
 @pytest.mark.parametrize("target", TARGETS)
 def test_vllm_specs_are_firewalled(target: str, tmp_path: Path) -> None:
     specs = _render(target, tmp_path)
+    assert len(specs) == SPEC_COUNTS[target]
     assert "vllm-stream.spec" in specs and "vllm-stream-runtime.spec" in specs
     assert "vllm-stream-python3-torch.spec" in specs
     for name, text in specs.items():
         if name.startswith("vllm-stream-python3-"):
             assert "%global __provides_exclude_from ^%{stream_prefix}/.*$" in text
             assert "%undefine __pythondist_requires" in text
-            provides = [ln for ln in text.splitlines() if ln.startswith("Provides:")]
+            provides = _lines(text, "Provides")
             assert all("vllm-stream-python3dist(" in p for p in provides), name
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_build_requires_follow_the_lock(target: str, tmp_path: Path) -> None:
+    """A build requirement on a distribution the lock bundles (for the runtime or build-only)
+    is the stream's provide, and one spec of the target provides it; Fedora's provide is used
+    only for what the lock does not bundle.  On fedora-45 (python3.14, not the main Python)
+    nothing of the lock is taken from Fedora, so no python3.14dist() BuildRequires remains for
+    a locked distribution; what remains is the one build requirement the lock could not
+    resolve (python-sbom, said in the lock's warnings)."""
+    locked = _target(target)
+    bundled = {canonicalize_name(p.name) for p in locked.bundled()}
+    build_only = {canonicalize_name(p.name) for p in locked.package if p.build_only}
+    specs = _render(target, tmp_path)
+    provided = {
+        m.group(0)
+        for text in specs.values()
+        for p in _lines(text, "Provides")
+        for m in STREAM_DEP.finditer(p)
+    }
+    from_stream: set[str] = set()
+    fedora_names: set[str] = set()
+    for name, text in specs.items():
+        for br in _lines(text, "BuildRequires"):
+            for m in STREAM_DEP.finditer(br):
+                assert m.group(0) in provided, f"{name}: nothing provides {m.group(0)}"
+                assert canonicalize_name(m.group(1)) in bundled, (name, br)
+                from_stream.add(canonicalize_name(m.group(1)))
+            for m in FEDORA_DEP.finditer(br):
+                dist = canonicalize_name(m.group(1))
+                assert dist not in bundled, f"{name}: {br} but the lock bundles {dist}"
+                fedora_names.add(dist)
+    # every build-only bundle is there because something needs it to build, or a build tool
+    # needs it at run time (hatchling's pathspec)
+    for text in specs.values():
+        for req in _lines(text, "Requires"):
+            from_stream.update(canonicalize_name(m.group(1)) for m in STREAM_DEP.finditer(req))
+    assert build_only and build_only <= from_stream
+    if locked.interpreter_main:
+        assert "hatchling" in fedora_names  # Fedora 44's python3-hatchling builds them
+    else:
+        assert fedora_names == {"python-sbom"}
+        assert any("python-sbom" in w for w in locked.warnings)
+    # build-only bundles are not part of the runtime view: the metapackage does not claim them
+    meta = specs["vllm-stream.spec"]
+    for dist in build_only:
+        assert f"bundled(python3dist({dist}))" not in meta
+
+
+@pytest.mark.slow
+def test_fixture_lock_is_what_streams_lock_writes(tmp_path: Path) -> None:
+    """The fixture is not hand-made: ``streams lock`` offline gives it byte for byte (if this
+    fails after a change to the lock, run tools/specgen_vllm_fixture.py and review the diff)."""
+    recipe = tmp_path / "vllm.toml"
+    shutil.copy(RECIPE, recipe)
+    out = tmp_path / "vllm.lock.toml"
+    index = ROOT / "tests" / "data" / "index" / "vllm" / "simple"
+    seeds = FIXTURE / "buildinfo"
+    args = ["lock", str(recipe), "--offline", "--index-url", str(index), "--seed", str(seeds)]
+    assert main([*args, "--lock", str(out)]) == 0
+    assert out.read_text() == (FIXTURE / "vllm.lock.toml").read_text()
 
 
 @pytest.mark.slow
@@ -60,6 +150,7 @@ def test_vllm_specs_parse_and_pass_rpmlint(target: str, tmp_path: Path) -> None:
     for name, text in specs.items():
         (out / name).write_text(text)
     paths = sorted(str(p) for p in out.glob("*.spec"))
+    assert len(paths) == SPEC_COUNTS[target]
     for path in paths:
         res = subprocess.run(["rpmspec", "-P", path], capture_output=True, text=True, check=False)
         assert res.returncode == 0, f"{path}: {res.stderr}"
