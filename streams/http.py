@@ -131,23 +131,34 @@ def get(
                     status=resp.status_code,
                 )
         if attempt < retry.attempts:
-            delay = min(retry.max_backoff, retry.backoff * 2 ** (attempt - 1))
-            delay *= 1 + random.random() * 0.25  # jitter, not crypto
-            log.info(
-                "%s: %s failed (%s), retry %d/%d in %.1fs",
-                service,
-                url,
-                last_error,
-                attempt,
-                retry.attempts - 1,
-                delay,
-            )
-            time.sleep(delay)
-    raise ServiceError(
-        f"{service}: {url} failed after {retry.attempts} attempts ({last_error})",
+            _backoff(retry, attempt, service, url, last_error)
+    raise _gave_up(retry, service, url, last_error, last_status)
+
+
+def _backoff(retry: RetryPolicy, attempt: int, service: str, url: str, error: str) -> None:
+    """Sleep before the next attempt: exponential backoff with jitter."""
+    delay = min(retry.max_backoff, retry.backoff * 2 ** (attempt - 1))
+    delay *= 1 + random.random() * 0.25  # jitter, not crypto
+    log.info(
+        "%s: %s failed (%s), retry %d/%d in %.1fs",
+        service,
+        url,
+        error,
+        attempt,
+        retry.attempts - 1,
+        delay,
+    )
+    time.sleep(delay)
+
+
+def _gave_up(
+    retry: RetryPolicy, service: str, url: str, error: str, status: int | None
+) -> ServiceError:
+    return ServiceError(
+        f"{service}: {url} failed after {retry.attempts} attempts ({error})",
         service=service,
         url=url,
-        status=last_status,
+        status=status,
         hint="check the network or the URL; use --offline to work from the cache",
     )
 
@@ -259,22 +270,5 @@ def download(
             last_error = f"{type(exc).__name__}: {exc}"
             last_status = None
         if attempt < retry.attempts:
-            delay = min(retry.max_backoff, retry.backoff * 2 ** (attempt - 1))
-            delay *= 1 + random.random() * 0.25  # jitter, not crypto
-            log.info(
-                "%s: %s failed (%s), retry %d/%d in %.1fs",
-                service,
-                url,
-                last_error,
-                attempt,
-                retry.attempts - 1,
-                delay,
-            )
-            time.sleep(delay)
-    raise ServiceError(
-        f"{service}: {url} failed after {retry.attempts} attempts ({last_error})",
-        service=service,
-        url=url,
-        status=last_status,
-        hint="check the network or the URL; use --offline to work from the cache",
-    )
+            _backoff(retry, attempt, service, url, last_error)
+    raise _gave_up(retry, service, url, last_error, last_status)
