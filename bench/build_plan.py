@@ -57,22 +57,48 @@ echo {rpm} > %{{buildroot}}/opt/streams/b/{rpm}
 """
 
 
-def vllm_depth(lock_file: Path) -> None:
-    lock = read_lock(lock_file)
-    plan = BuildPlan.from_lock(lock)
+def _condensed_longest_path(plan: BuildPlan) -> list[str]:
+    """The longest chain of the condensed build graph, dependencies first (cycles as sets)."""
     g = nx.DiGraph()
     g.add_nodes_from(plan.deps)
     g.add_edges_from((a, b) for a, ds in plan.deps.items() for b in ds)
     cond = nx.condensation(g)
-    longest = nx.dag_longest_path_length(cond) + 1  # in nodes, as generations count
+    path = nx.dag_longest_path(cond)
+    steps = []
+    for c in reversed(path):  # edges point from dependant to dependency
+        members = sorted(cond.nodes[c]["members"])
+        steps.append(members[0] if len(members) == 1 else "{" + ", ".join(members) + "}")
+    return steps
+
+
+def vllm_depth(lock_file: Path) -> None:
+    lock = read_lock(lock_file)
+    plan = BuildPlan.from_lock(lock)
+    edges = sum(len(ds) for ds in plan.deps.values())
+    build_only = sum(1 for n in plan.nodes.values() if n.build_only)
+    longest = _condensed_longest_path(plan)
     print(
-        f"vLLM lock {lock_file.name}: {len(plan.nodes)} plan nodes over {len(plan.targets)} targets"
+        f"vLLM lock {lock_file.name}: {len(plan.nodes)} plan nodes over {len(plan.targets)} "
+        f"targets ({build_only} of them build-only wherever bundled), {edges} build-graph edges"
     )
     print(
         f"  generations: {len(plan.generations)}; longest path of the condensed build graph: "
-        f"{longest} nodes; cycles: {len(plan.cycles())}"
+        f"{len(longest)} nodes; cycles: {len(plan.cycles())}"
     )
-    assert longest == len(plan.generations), "generations must equal the critical path"
+    print("  longest path: " + " <- ".join(longest))
+    for step in plan.cycles():
+        print(f"  cycle {step}: {step.reason}")
+    for t in lock.target:
+        one = BuildPlan.from_lock(t, stream=lock.stream)
+        kinds = {e.kind for e in t.edge}
+        print(
+            f"  {t.name}: {len(t.bundled())} bundled "
+            f"({sum(p.build_only for p in t.package)} build-only), "
+            f"{sum(e.kind == 'build' for e in t.edge)} build edges, "
+            f"{len(one.generations)} generations"
+            + ("" if "build" in kinds else " (no build section in the lock)")
+        )
+    assert len(longest) == len(plan.generations), "generations must equal the critical path"
 
 
 def synthetic_plan(layers: int = 4, width: int = 10, seed: int = 40) -> BuildPlan:
