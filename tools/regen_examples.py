@@ -21,6 +21,7 @@ Filters, so that outputs do not depend on the machine:
   the checkout's path by ``.``;
 * ``SOURCE_DATE_EPOCH`` is unset, so specgen uses its fixed changelog date (2000-01-01);
 * stdout is a pipe, so the CLI renders tables 200 columns wide and never shows progress;
+  trailing blanks of every line are dropped;
 * the SVG graph embeds the Graphviz version and its layout depends on it: ``--check``
   compares the SVG only when the local ``dot`` has the version recorded in the committed
   file (the DOT source, which is ours, is always compared byte for byte).
@@ -192,7 +193,8 @@ def normalize(text: str, checkout: Path) -> str:
         text = text.replace(f"file://{base}", "file://$PWD")
         text = text.replace(base, ".")
     text = text.replace(str(ROOT), ".")
-    return text
+    # rich pads table lines to the console width: trailing blanks carry nothing
+    return "".join(line.rstrip() + "\n" for line in text.splitlines())
 
 
 def run_capture(cap: Capture, checkout: Path, env: Mapping[str, str]) -> dict[str, bytes]:
@@ -319,6 +321,27 @@ def nvidia_list(lock_text: bytes, specgen_output: bytes) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: Distributions whose rows the README quotes from the lock, one per kind of decision.
+SAMPLE = ("vllm", "torch", "triton", "torchvision", "numpy", "aiohttp", "anyio", "pydantic")
+
+
+def sample_table(lock_text: bytes) -> str:
+    """A few rows of the lock, every target, as a Markdown table (``streams show``'s columns)."""
+    lines = ["| target | name | version | origin | rpm | reason |", "|---|---|---|---|---|---|"]
+    for t in _targets(lock_text):
+        by_name = {str(p["name"]): p for p in _packages(t)}
+        for name in SAMPLE:
+            p = by_name.get(name)
+            if p is None:
+                continue
+            reason = str(p["reason"]).replace("|", "\\|")
+            lines.append(
+                f"| {t['name']} | {name} | {p['version']} | {p['origin']} | {p['rpm']} {p['evr']} "
+                f"| {reason} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
 def warnings_list(lock_text: bytes) -> str:
     """The first target's lock warnings (relaxed build pins), as a Markdown list."""
     first = _targets(lock_text)[0]
@@ -334,6 +357,8 @@ def render_block(key: str, files: Mapping[str, bytes]) -> str:
         return numbers_table(lock)
     if key == "nvidia":
         return nvidia_list(lock, files["output/specs-fedora-44.txt"])
+    if key == "sample":
+        return sample_table(lock)
     if key == "warnings-fedora-44":
         return warnings_list(lock)
     if key.startswith("repo:"):
