@@ -21,9 +21,11 @@ from streams.lock import LockedTarget
 
 
 def runtime_graph(target: LockedTarget) -> nx.DiGraph:
-    """The runtime view of ``target`` as a directed graph."""
+    """The runtime view of ``target`` as a directed graph (build-only bundles are not in it)."""
     g = nx.DiGraph(name=target.name)
     for p in target.package:
+        if p.build_only:
+            continue
         g.add_node(p.name, origin=p.origin, version=p.version, rpm=p.rpm, evr=p.evr)
     for e in target.edge:
         if e.kind != "runtime" or e.source not in g or e.target not in g:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import posixpath
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -173,6 +173,23 @@ def _target_tags(python: str, arch: str) -> list[Tag]:
     tags = list(cpython_tags((major, minor), platforms=platforms))
     tags += list(compatible_tags((major, minor), "cp" + f"{major}{minor}", platforms))
     return tags
+
+
+# Build backends that compile Rust: their sdists need Fedora's Rust toolchain in the buildroot
+# (Fedora's Rust packaging guidelines: BuildRequires cargo and rust; crates must then come from
+# the sdist, vendored, because the buildroot has no network).
+_RUST_BACKENDS = frozenset({"maturin", "setuptools-rust"})
+
+
+def _toolchain_for(build_requires: Iterable[str]) -> tuple[str, ...]:
+    """System build dependencies implied by the build backend (``cargo``/``rust`` for Rust)."""
+    names = set()
+    for text in build_requires:
+        try:
+            names.add(canonicalize_name(Requirement(text).name))
+        except InvalidRequirement:
+            continue
+    return ("cargo", "rust") if names & _RUST_BACKENDS else ()
 
 
 def choose_source(
@@ -381,7 +398,11 @@ def build_contexts(
                 bundled=bundled_versions,
                 ignore=opts.ignore_build_requires,
                 # a compiler for sdists with native code, unless the recipe names one
-                system=(*opts.build_requires, *(() if noarch else ("gcc",))),
+                system=(
+                    *opts.build_requires,
+                    *(() if noarch else ("gcc",)),
+                    *_toolchain_for(reqs),
+                ),
                 environment=env,
             )
             setup_dir = re.sub(r"\.(tar\.gz|tar\.bz2|tar\.xz|tgz|zip|tar)$", "", filename)

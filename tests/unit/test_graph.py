@@ -88,3 +88,13 @@ def test_generations_respect_every_edge(pairs: list[tuple[int, int]]) -> None:
     assert topo_check(gens, g) == []
     assert sum(len(s.members) for gen in gens for s in gen) == 13
     assert len(gens) == longest_path_length(g) + 1
+
+
+def test_runtime_graph_leaves_out_build_only_bundles() -> None:
+    t = target([("app", "lib")])
+    tool = LockedPackage(
+        name="hatchling", version="1", origin="bundle", rpm="h", evr="1", reason="", build_only=True
+    )
+    t = t.model_copy(update={"package": (*t.package, tool)})
+    assert set(runtime_graph(t)) == {"app", "lib"}
+    assert "hatchling" in build_graph(t)

@@ -85,3 +85,11 @@ def test_demo_plan_firewall_and_build_graph(tmp_path: Path) -> None:
     assert specs["demo-stream-python3-hello-cow"]["requires_exclude"] == ""  # noarch
     bundled = dict(specs["demo-stream"]["bundled"])
     assert "tinybackend" not in bundled and bundled["hello-cow"] == "1"
+
+
+def test_rust_build_backends_bring_the_rust_toolchain() -> None:
+    from streams.specgen.context import _toolchain_for
+
+    assert _toolchain_for(["maturin>=1.0,<2.0"]) == ("cargo", "rust")
+    assert _toolchain_for(["setuptools", "setuptools_rust>=1.5"]) == ("cargo", "rust")
+    assert _toolchain_for(["hatchling", "not a requirement !"]) == ()
