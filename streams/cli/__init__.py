@@ -15,7 +15,6 @@ import os
 import pkgutil
 import sys
 import traceback
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +81,8 @@ class StreamsGroup(click.Group):
         }
 
     def _plugins(self) -> dict[str, Any]:
+        from importlib.metadata import entry_points  # only when a name is not built in
+
         return {ep.name: ep for ep in entry_points(group="streams.commands")}
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -29,6 +29,7 @@ a distribution named ``python`` (which gets no ``python(abi)`` requirement).
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Iterable
 
 from packaging.markers import Marker
@@ -70,6 +71,14 @@ def environment(python: str, arch: str = "x86_64") -> dict[str, str]:
     }
 
 
+@functools.lru_cache(maxsize=8192)
+def _requirement(text: str) -> Requirement:
+    """Parsed once per process: the same Requires-Dist strings recur across a closure's
+    metadata and packaging's parser is the slow part of reading it.  Callers must not mutate
+    the result (``without_marker`` copies)."""
+    return Requirement(text)
+
+
 def parse_requirements(requires_dist: Iterable[str]) -> list[Requirement]:
     """Parse ``Requires-Dist`` values; every invalid one is reported in one error."""
     parsed: list[Requirement] = []
@@ -79,7 +88,7 @@ def parse_requirements(requires_dist: Iterable[str]) -> list[Requirement]:
         if not text:
             continue
         try:
-            parsed.append(Requirement(text))
+            parsed.append(_requirement(text))
         except InvalidRequirement as exc:
             bad.append(f"{text!r} ({exc})")
     if bad:
