@@ -5,6 +5,7 @@ Layout under the cache root (``$STREAMS_CACHE_DIR/index`` or ``~/.cache/streams/
     sha256/ab/abcdef...        distribution and .metadata files, named by their own sha256
     metadata/ab/abcdef....json core metadata parsed from the file with that sha256
     pages/<sha256 of URL>.json project pages with their URL, content type and fetch time
+    releases/ab/<key>.txt      the sha256 of the file whose metadata answered for a release
     parsed/ab/<key>.json       the file list parsed from a page (key: sha256 of the page bytes,
                                its URL, content type and name)
     tmp/                       downloads in progress (renamed into sha256/ when verified)
@@ -165,6 +166,27 @@ class IndexCache:
             "body": base64.b64encode(body).decode("ascii"),
         }
         atomic_write_text(self._page_path(url), json.dumps(data) + "\n")
+
+    # -- which file answered for a release -------------------------------------------------
+    #
+    # metadata(name, version) needs the project page only to find a file of the release; once
+    # a file answered, its sha256 is remembered here, so the next call reads the metadata
+    # straight from the content-addressed cache (a release's files do not change, and a file's
+    # metadata never does).
+
+    def _release_path(self, index_url: str, name: str, version: str) -> Path:
+        key = hashlib.sha256(f"{index_url}\0{name}\0{version}".encode()).hexdigest()
+        return self.root / "releases" / key[:2] / f"{key}.txt"
+
+    def get_release(self, index_url: str, name: str, version: str) -> str | None:
+        try:
+            sha = self._release_path(index_url, name, version).read_text("ascii").strip()
+        except (FileNotFoundError, UnicodeDecodeError):
+            return None
+        return sha if len(sha) == 64 else None
+
+    def put_release(self, index_url: str, name: str, version: str, file_sha256: str) -> None:
+        atomic_write_text(self._release_path(index_url, name, version), file_sha256 + "\n")
 
     # -- parsed pages -----------------------------------------------------------------------
     #

@@ -306,6 +306,20 @@ class IndexClient:
         HashMismatchError when a download does not match the index, NotCachedError offline,
         ServiceError when no file of the release yields metadata.
         """
+        # Offline (or on a local file index) a release already answered is read without its
+        # page; online the page is fetched again, so a project gone from the index is noticed.
+        if prefer is None and (self.offline or self.local_root is not None):
+            known = self.cache.get_release(self.index_url, name, str(version))
+            if known is not None:
+                md = self.cache.get_metadata(known)
+                if md is not None:
+                    return md
+        md = self._metadata(name, version, prefer)
+        if prefer is None and md.file_sha256:
+            self.cache.put_release(self.index_url, name, str(version), md.file_sha256)
+        return md
+
+    def _metadata(self, name: str, version: str | Version, prefer: DistFile | None) -> CoreMetadata:
         project = self.project(name)
         try:
             wanted = _version(version)
