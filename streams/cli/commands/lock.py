@@ -104,9 +104,12 @@ def command(
     say = functools.partial(out.print, markup=False, highlight=False)
     for t in done:
         s = _summary(t)
+        closure = s["closure"]
+        extra = f", {s['build_only']} more bundled to build them" if s["build_only"] else ""
         say(
-            f"{t.name}: Python {t.python} ({t.interpreter}), {s['closure']} distributions: "
-            f"{s['reused']} reused from Fedora, {s['bundled']} bundled"
+            f"{t.name}: Python {t.python} ({t.interpreter}), {closure} "
+            f"distribution{'' if closure == 1 else 's'}: "
+            f"{s['reused']} reused from Fedora, {s['bundled']} bundled{extra}"
         )
         for w in t.warnings:
             say(f"  warning: {w}")
