@@ -22,18 +22,18 @@ from __future__ import annotations
 
 import json
 import re
-import tarfile
 import tomllib
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from streams.archive import Archive, ArchiveError
 from streams.errors import SpecGenError
 from streams.fsutil import atomic_write_text, cache_dir
 from streams.solver.index._metadata import MetadataReadError, parse_core_metadata
@@ -180,51 +180,24 @@ class SourceInfo:
 # -- reading archives ----------------------------------------------------------------------------
 
 
-class _Archive:
-    """Read-only access to the members of a tar or zip archive, without extracting."""
+def _open(path: Path, opened: zipfile.ZipFile | None = None) -> Archive:
+    try:
+        return Archive(path, opened=opened)
+    except ArchiveError as exc:
+        raise SpecGenError(
+            str(exc), hint="the cached file may be truncated; delete it from the cache and retry"
+        ) from exc
 
-    def __init__(self, path: Path, opened: zipfile.ZipFile | None = None) -> None:
-        self.path = path
-        self._zip: zipfile.ZipFile | None = opened
-        self._tar: tarfile.TarFile | None = None
-        if opened is not None:
-            return
-        try:
-            if zipfile.is_zipfile(path):
-                self._zip = zipfile.ZipFile(path)
-            else:
-                self._tar = tarfile.open(path, "r:*")  # noqa: SIM115 (closed in close())
-        except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise SpecGenError(
-                f"{path.name}: not a readable archive ({exc})",
-                hint="the cached file may be truncated; delete it from the cache and retry",
-            ) from exc
 
-    def names(self) -> list[str]:
-        if self._zip is not None:
-            return [n for n in self._zip.namelist() if not n.endswith("/")]
-        assert self._tar is not None
-        return [m.name for m in self._tar.getmembers() if m.isfile()]
+_T = TypeVar("_T")
 
-    def read(self, member: str, limit: int = 16 * 1024 * 1024) -> bytes:
-        if self._zip is not None:
-            if self._zip.getinfo(member).file_size > limit:
-                raise SpecGenError(f"{self.path.name}: {member} is too large to read")
-            return self._zip.read(member)
-        assert self._tar is not None
-        info = self._tar.getmember(member)
-        if info.size > limit:
-            raise SpecGenError(f"{self.path.name}: {member} is too large to read")
-        fh = self._tar.extractfile(info)
-        if fh is None:
-            raise SpecGenError(f"{self.path.name}: {member} is not a regular file")
-        return fh.read()
 
-    def close(self) -> None:
-        if self._zip is not None:
-            self._zip.close()
-        if self._tar is not None:
-            self._tar.close()
+def _guard(path: Path, read: Callable[[], _T]) -> _T:
+    """Run ``read``; an unreadable member becomes a SpecGenError naming the file."""
+    try:
+        return read()
+    except ArchiveError as exc:
+        raise SpecGenError(str(exc), hint=f"check or re-download {path.name}") from exc
 
 
 def _top_level(names: Iterable[str], basename: str) -> str | None:
@@ -237,7 +210,7 @@ def _top_level(names: Iterable[str], basename: str) -> str | None:
     return found[0] if found else None
 
 
-def _build_info(archive: _Archive, names: list[str]) -> BuildInfo:
+def _build_info(archive: Archive, names: list[str]) -> BuildInfo:
     native = any(PurePosixPath(n).suffix.lower() in _NATIVE_SUFFIXES for n in names)
     member = _top_level(names, "pyproject.toml")
     if member is None:
@@ -246,7 +219,7 @@ def _build_info(archive: _Archive, names: list[str]) -> BuildInfo:
         data = tomllib.loads(archive.read(member).decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SpecGenError(
-            f"{archive.path.name}: {member} is not valid TOML ({exc})",
+            f"{archive.name}: {member} is not valid TOML ({exc})",
             hint="pip and build fail on it too; bundle a wheel instead ([packages.NAME] "
             'source = "wheel") or point [packages.NAME] url at a fixed sdist',
         ) from exc
@@ -257,7 +230,7 @@ def _build_info(archive: _Archive, names: list[str]) -> BuildInfo:
     if not isinstance(requires, list) or not all(isinstance(r, str) for r in requires):
         # PEP 518: "requires" is mandatory in [build-system]; pip refuses such a project.
         raise SpecGenError(
-            f"{archive.path.name}: {member} has [build-system] without a list of strings "
+            f"{archive.name}: {member} has [build-system] without a list of strings "
             "in 'requires'",
             hint="PEP 518 makes 'requires' mandatory; this sdist cannot be built as it is",
         )
@@ -282,11 +255,8 @@ def read_build_info(sdist: Path) -> BuildInfo:
     :data:`LEGACY_BACKEND` (``legacy=True``).  Raises :class:`SpecGenError` for unreadable
     archives and invalid ``pyproject.toml``.
     """
-    archive = _Archive(sdist)
-    try:
-        return _build_info(archive, archive.names())
-    finally:
-        archive.close()
+    with _open(sdist) as archive:
+        return _guard(sdist, lambda: _build_info(archive, archive.names()))
 
 
 def _first_paragraphs(text: str) -> str:
@@ -359,50 +329,53 @@ def read_source_info(
     ``opened``: a wheel already open as a zip file (e.g. over HTTP range requests), read
     instead of ``path`` (which then only names it in messages).
     """
-    archive = _Archive(path, opened)
+    with _open(path, opened) as archive:
+        return _guard(path, lambda: _read_source_info(archive, path, kind, name, version))
+
+
+def _read_source_info(
+    archive: Archive, path: Path, kind: Literal["sdist", "wheel"], name: str, version: str
+) -> SourceInfo:
+    names = archive.names()
+    build: BuildInfo | None = None
+    scripts: tuple[str, ...] = ()
+    libs: tuple[str, ...] = ()
+    if kind == "wheel":
+        dist_info = sorted(
+            (n for n in names if re.fullmatch(r"[^/]+\.dist-info/METADATA", n)), key=len
+        )
+        if not dist_info:
+            raise SpecGenError(f"{path.name}: no *.dist-info/METADATA in the wheel")
+        meta_member = dist_info[0]
+        folder = meta_member.rsplit("/", 1)[0]
+        if f"{folder}/entry_points.txt" in names:
+            scripts = _entry_point_scripts(
+                archive.read(f"{folder}/entry_points.txt").decode("utf-8", "replace")
+            )
+        wheel_file = archive.read(f"{folder}/WHEEL").decode("utf-8", "replace")
+        purelib = re.search(r"(?mi)^Root-Is-Purelib:\s*true\s*$", wheel_file) is not None
+        basenames = {PurePosixPath(n).name for n in names}
+        libs = tuple(sorted(b for b in basenames if _SHARED_LIB.match(b)))
+        native = any(n.endswith(".so") or ".so." in PurePosixPath(n).name for n in names)
+        pure = purelib and not native
+    else:
+        build = _build_info(archive, names)
+        pure = not build.native
+        pkg_info = _top_level(names, "PKG-INFO")
+        if pkg_info is None:
+            raise SpecGenError(f"{path.name}: no PKG-INFO in the sdist")
+        meta_member = pkg_info
     try:
-        names = archive.names()
-        build: BuildInfo | None = None
-        scripts: tuple[str, ...] = ()
-        libs: tuple[str, ...] = ()
-        if kind == "wheel":
-            dist_info = sorted(
-                (n for n in names if re.fullmatch(r"[^/]+\.dist-info/METADATA", n)), key=len
-            )
-            if not dist_info:
-                raise SpecGenError(f"{path.name}: no *.dist-info/METADATA in the wheel")
-            meta_member = dist_info[0]
-            folder = meta_member.rsplit("/", 1)[0]
-            if f"{folder}/entry_points.txt" in names:
-                scripts = _entry_point_scripts(
-                    archive.read(f"{folder}/entry_points.txt").decode("utf-8", "replace")
-                )
-            wheel_file = archive.read(f"{folder}/WHEEL").decode("utf-8", "replace")
-            purelib = re.search(r"(?mi)^Root-Is-Purelib:\s*true\s*$", wheel_file) is not None
-            basenames = {PurePosixPath(n).name for n in names}
-            libs = tuple(sorted(b for b in basenames if _SHARED_LIB.match(b)))
-            native = any(n.endswith(".so") or ".so." in PurePosixPath(n).name for n in names)
-            pure = purelib and not native
-        else:
-            build = _build_info(archive, names)
-            pure = not build.native
-            pkg_info = _top_level(names, "PKG-INFO")
-            if pkg_info is None:
-                raise SpecGenError(f"{path.name}: no PKG-INFO in the sdist")
-            meta_member = pkg_info
-        try:
-            md = parse_core_metadata(
-                archive.read(meta_member),
-                source="wheel" if kind == "wheel" else "sdist",
-                filename=path.name,
-                file_sha256=None,
-                fallback_name=name,
-                fallback_version=version,
-            )
-        except MetadataReadError as exc:
-            raise SpecGenError(f"{path.name}: unreadable core metadata ({exc})") from exc
-    finally:
-        archive.close()
+        md = parse_core_metadata(
+            archive.read(meta_member),
+            source="wheel" if kind == "wheel" else "sdist",
+            filename=path.name,
+            file_sha256=None,
+            fallback_name=name,
+            fallback_version=version,
+        )
+    except MetadataReadError as exc:
+        raise SpecGenError(f"{path.name}: unreadable core metadata ({exc})") from exc
     return SourceInfo(
         kind=kind,
         name=name,

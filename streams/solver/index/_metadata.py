@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import re
-import tarfile
 import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
@@ -28,6 +27,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from streams.archive import Archive, ArchiveError
 from streams.solver.index._models import CoreMetadata, MetadataSource
 
 log = logging.getLogger(__name__)
@@ -181,47 +181,6 @@ def _shallowest(paths: Iterable[str]) -> str | None:
     return ordered[0] if ordered else None
 
 
-class _Archive:
-    """The few operations we need over a tar or zip sdist, without extracting anything."""
-
-    def __init__(self, path: Path, filename: str) -> None:
-        self._tar: tarfile.TarFile | None = None
-        self._zip: zipfile.ZipFile | None = None
-        try:
-            if filename.endswith(".zip"):
-                self._zip = zipfile.ZipFile(path)
-            else:
-                self._tar = tarfile.open(path, "r:*")  # noqa: SIM115 (closed by close())
-        except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise MetadataReadError(f"{filename}: not a readable archive: {exc}") from exc
-
-    def names(self) -> list[str]:
-        if self._zip is not None:
-            return self._zip.namelist()
-        assert self._tar is not None
-        return [m.name for m in self._tar.getmembers() if m.isfile()]
-
-    def read(self, member: str) -> bytes:
-        if self._zip is not None:
-            if self._zip.getinfo(member).file_size > MAX_MEMBER:
-                raise MetadataReadError(f"{member} is too large to be metadata")
-            return self._zip.read(member)
-        assert self._tar is not None
-        info = self._tar.getmember(member)
-        if info.size > MAX_MEMBER:
-            raise MetadataReadError(f"{member} is too large to be metadata")
-        fh = self._tar.extractfile(info)
-        if fh is None:
-            raise MetadataReadError(f"{member} is not a regular file")
-        return fh.read()
-
-    def close(self) -> None:
-        if self._zip is not None:
-            self._zip.close()
-        if self._tar is not None:
-            self._tar.close()
-
-
 def _is_static_requires(raw_version: str | None, dynamic: tuple[str, ...]) -> bool:
     """PEP 643: from Metadata-Version 2.2 a field not listed in Dynamic is exact."""
     try:
@@ -235,47 +194,47 @@ def read_sdist_metadata(
     path: Path, *, filename: str, name: NormalizedName, version: str, file_sha256: str | None
 ) -> CoreMetadata:
     """Core metadata of an sdist: ``PKG-INFO`` when trustworthy, else ``requires.txt``."""
-    archive = _Archive(path, filename)
     try:
-        try:
-            names = archive.names()
-        except (tarfile.TarError, OSError, EOFError) as exc:
-            raise MetadataReadError(f"{filename}: not a readable archive: {exc}") from exc
-        pkg_info = _shallowest(n for n in names if PurePosixPath(n).name == "PKG-INFO")
-        if pkg_info is None:
-            raise MetadataReadError(f"{filename}: no PKG-INFO in the sdist")
-        data = archive.read(pkg_info)
-        md = parse_core_metadata(
-            data,
-            source="sdist",
-            filename=filename,
-            file_sha256=file_sha256,
-            fallback_name=name,
-            fallback_version=version,
+        archive = Archive(path, name=filename)
+    except ArchiveError as exc:
+        raise MetadataReadError(str(exc)) from exc
+    try:
+        return _sdist_metadata(
+            archive, filename=filename, name=name, version=version, file_sha256=file_sha256
         )
-        if _is_static_requires(md.metadata_version, md.dynamic):
-            return md
-        if _is_static_requires(md.metadata_version, ()):
-            why = "Requires-Dist is listed in Dynamic"
-        else:
-            why = f"Metadata-Version {md.metadata_version or 'missing'}"
-        # Prefer the egg-info of this project (sdists may vendor others), shallowest first.
-        egg = [n for n in names if _EGG_INFO_REQUIRES.search(n)]
-        own = [n for n in egg if canonicalize_name(_egg_stem(n)) == name]
-        requires_txt = _shallowest(own) or _shallowest(egg)
-        if requires_txt is None:
-            return parse_core_metadata(
-                data,
-                source="sdist-legacy",
-                filename=filename,
-                file_sha256=file_sha256,
-                fallback_name=name,
-                fallback_version=version,
-                note=f"legacy sdist ({why}) without egg-info/requires.txt: Requires-Dist is "
-                "what PKG-INFO says and may be incomplete; only building the sdist would tell",
-            )
-        text = archive.read(requires_txt).decode("utf-8", errors="replace")
-        requires, extras = requires_txt_to_requires_dist(text)
+    except ArchiveError as exc:
+        raise MetadataReadError(str(exc)) from exc
+    finally:
+        archive.close()
+
+
+def _sdist_metadata(
+    archive: Archive, *, filename: str, name: NormalizedName, version: str, file_sha256: str | None
+) -> CoreMetadata:
+    names = archive.names()
+    pkg_info = _shallowest(n for n in names if PurePosixPath(n).name == "PKG-INFO")
+    if pkg_info is None:
+        raise MetadataReadError(f"{filename}: no PKG-INFO in the sdist")
+    data = archive.read(pkg_info)
+    md = parse_core_metadata(
+        data,
+        source="sdist",
+        filename=filename,
+        file_sha256=file_sha256,
+        fallback_name=name,
+        fallback_version=version,
+    )
+    if _is_static_requires(md.metadata_version, md.dynamic):
+        return md
+    if _is_static_requires(md.metadata_version, ()):
+        why = "Requires-Dist is listed in Dynamic"
+    else:
+        why = f"Metadata-Version {md.metadata_version or 'missing'}"
+    # Prefer the egg-info of this project (sdists may vendor others), shallowest first.
+    egg = [n for n in names if _EGG_INFO_REQUIRES.search(n)]
+    own = [n for n in egg if canonicalize_name(_egg_stem(n)) == name]
+    requires_txt = _shallowest(own) or _shallowest(egg)
+    if requires_txt is None:
         return parse_core_metadata(
             data,
             source="sdist-legacy",
@@ -283,12 +242,22 @@ def read_sdist_metadata(
             file_sha256=file_sha256,
             fallback_name=name,
             fallback_version=version,
-            requires_dist=requires,
-            provides_extra=tuple(dict.fromkeys((*md.provides_extra, *extras))),
-            note=f"legacy sdist ({why}): Requires-Dist rebuilt from {requires_txt}",
+            note=f"legacy sdist ({why}) without egg-info/requires.txt: Requires-Dist is "
+            "what PKG-INFO says and may be incomplete; only building the sdist would tell",
         )
-    finally:
-        archive.close()
+    text = archive.read(requires_txt).decode("utf-8", errors="replace")
+    requires, extras = requires_txt_to_requires_dist(text)
+    return parse_core_metadata(
+        data,
+        source="sdist-legacy",
+        filename=filename,
+        file_sha256=file_sha256,
+        fallback_name=name,
+        fallback_version=version,
+        requires_dist=requires,
+        provides_extra=tuple(dict.fromkeys((*md.provides_extra, *extras))),
+        note=f"legacy sdist ({why}): Requires-Dist rebuilt from {requires_txt}",
+    )
 
 
 def _egg_stem(member: str) -> str:
