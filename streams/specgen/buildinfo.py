@@ -230,8 +230,7 @@ def _build_info(archive: Archive, names: list[str]) -> BuildInfo:
     if not isinstance(requires, list) or not all(isinstance(r, str) for r in requires):
         # PEP 518: "requires" is mandatory in [build-system]; pip refuses such a project.
         raise SpecGenError(
-            f"{archive.name}: {member} has [build-system] without a list of strings "
-            "in 'requires'",
+            f"{archive.name}: {member} has [build-system] without a list of strings in 'requires'",
             hint="PEP 518 makes 'requires' mandatory; this sdist cannot be built as it is",
         )
     backend = system.get("build-backend")
