@@ -71,3 +71,15 @@ def lock_file_option(func: F) -> F:
         default=None,
         help="Lock file (default: NAME.lock.toml next to the recipe).",
     )(func)
+
+
+def seed_option(func: F) -> F:
+    """``--seed DIR`` (repeatable): recorded source info, so nothing must be downloaded."""
+    return click.option(
+        "--seed",
+        "seeds",
+        multiple=True,
+        type=click.Path(file_okay=False, exists=True, path_type=Path),
+        help="Read-only directory of recorded source info (build requirements, licenses), "
+        "repeatable; lets lock and specgen work offline without the sources themselves.",
+    )(func)

@@ -21,6 +21,7 @@ import click
 
 from streams.builders.base import BuildOutcome, Reporter, open_state, rpmbuild_srpm
 from streams.builders.plan import BuildPlan, PlanNode, PlanState, State
+from streams.cli.common import lock_file_option
 from streams.cli.params import echo_json, json_option, progress_enabled
 from streams.errors import LockError, UsageError
 from streams.lock import Lock, lock_path, read_lock
@@ -209,13 +210,7 @@ def _print_summary(outcome: BuildOutcome, targets: list[str]) -> None:
     default=None,
     help="Output directory (default: out/NAME); per target: specs/, rpms/, repo/, build/.",
 )
-@click.option(
-    "--lock",
-    "lock_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Lock file (default: NAME.lock.toml next to the recipe).",
-)
+@lock_file_option
 @click.option("--no-publish", is_flag=True, help="Local backend: do not publish the repo.")
 @click.option(
     "--mock-mode", type=click.Choice(("chain", "rebuild")), default="chain", show_default=True

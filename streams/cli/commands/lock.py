@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from streams.cli.common import open_recipe, stderr_console, stdout_console
+from streams.cli.common import open_recipe, seed_option, stderr_console, stdout_console
 from streams.cli.params import echo_json, json_option, progress_enabled, target_option
 from streams.cli.repo_options import base_repo_options
 from streams.lock import LockedTarget
@@ -42,14 +42,7 @@ class _Progress(LockReporter):
     default=None,
     help="Where to write the lock (default: NAME.lock.toml next to the recipe).",
 )
-@click.option(
-    "--seed",
-    "seeds",
-    multiple=True,
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    help="Read-only directory of recorded source info (build requirements), repeatable; "
-    "lets an offline lock read what bundled sdists need to build without the sdists.",
-)
+@seed_option
 @click.option(
     "--no-build-requires",
     is_flag=True,

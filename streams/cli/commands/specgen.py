@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from streams.cli.common import lock_file_option, seed_option
 from streams.cli.params import echo_json, json_option, progress_enabled
 from streams.errors import UsageError
 from streams.lock import Lock, LockedTarget, lock_path, read_lock
@@ -55,21 +56,9 @@ def _target_for(lock: Lock, recipe: Recipe, name: str | None) -> tuple[LockedTar
     default=None,
     help="Output directory (default: ./specgen/NAME/TARGET); gets SPECS/ and SOURCES/.",
 )
-@click.option(
-    "--lock",
-    "lock_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Lock file (default: NAME.lock.toml next to the recipe).",
-)
+@lock_file_option
 @click.option("--no-sources", is_flag=True, help="Write SPECS/ only; fetch no sources.")
-@click.option(
-    "--seed",
-    "seeds",
-    multiple=True,
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    help="Read-only directory of recorded build info (repeatable).",
-)
+@seed_option
 @click.option("-j", "--jobs", default=8, show_default=True, help="Parallel downloads.")
 @json_option
 def command(
