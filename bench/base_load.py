@@ -199,8 +199,7 @@ def measure(mode: str, repo: Path) -> dict[str, float]:
         n = r.nsolvables
     else:
         sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-        from streams.solver.repos import load_base, wait_for_cache_writes
-        from streams.solver.sources import make_spec
+        from streams.solver.repos import load_base, make_spec, wait_for_cache_writes
 
         spec = make_spec("bench", str(repo))
         background = mode != "cold-sync"
@@ -260,7 +259,7 @@ def main() -> None:
         return
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from streams.fsutil import cache_dir
+    from streams.infra.fsutil import cache_dir
 
     repo = cache_dir("bench", f"base-load-v{GEN_VERSION}-{args.packages}")
     if not (repo / "repodata" / "repomd.xml").exists():

@@ -101,8 +101,7 @@ def main() -> None:
     from streams.solver.index import IndexClient
     from streams.solver.pydeps import applicable_requirements
     from streams.solver.reconcile import _evr_version, pep440_from_rpm, py_name
-    from streams.solver.repos import BaseRepos
-    from streams.solver.sources import target_specs
+    from streams.solver.repos import BaseRepos, target_specs
     from streams.targets import get_target
 
     with tempfile.TemporaryDirectory(prefix="bench-baselines-") as tmp:

@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from streams.http import RetryPolicy
+from streams.infra.http import RetryPolicy
 from streams.solver.index import IndexClient
 from tests.helpers.fakeindex import FakeIndex
 

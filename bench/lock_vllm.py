@@ -60,8 +60,8 @@ def main() -> None:
     import os
 
     from bench.base_load import GEN_VERSION, generate
-    from streams.fsutil import cache_dir
-    from streams.solver.sources import snapshot_dir
+    from streams.infra.fsutil import cache_dir
+    from streams.solver.repos import snapshot_dir
     from streams.solver.upstream import GLIBC_PLATFORM, find_uv
 
     synth = cache_dir("bench", f"base-load-v{GEN_VERSION}-{args.packages}")

@@ -192,7 +192,7 @@ class BuildError(StreamsError):
 
 
 class CommandError(StreamsError):
-    """An external command failed (see :mod:`streams.proc`)."""
+    """An external command failed (see :mod:`streams.infra.proc`)."""
 
     def __init__(
         self,

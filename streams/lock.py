@@ -45,7 +45,7 @@ import tomli_w
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
 from streams.errors import LockError
-from streams.fsutil import atomic_write_text
+from streams.infra.fsutil import atomic_write_text
 
 SCHEMA_VERSION = 1
 

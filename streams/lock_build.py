@@ -34,8 +34,7 @@ from streams.recipe import Recipe
 from streams.solver.index import IndexClient
 from streams.solver.pydeps import environment, without_marker
 from streams.solver.reconcile import Policy, parse_dep, py_name, reconcile
-from streams.solver.repos import BaseRepos
-from streams.solver.sources import RepoSpec
+from streams.solver.repos import BaseRepos, RepoSpec
 from streams.solver.versions import rpm_dep
 from streams.specgen.buildinfo import LEGACY_REQUIRES, SourceInfoStore
 from streams.specgen.context import SourceFetch, choose_source

@@ -35,8 +35,7 @@ from streams.solver.index import IndexClient
 from streams.solver.model import Decision, UpstreamClosure
 from streams.solver.pydeps import applicable_requirements, without_marker
 from streams.solver.reconcile import Policy, Reconciliation, reconcile
-from streams.solver.repos import BaseRepos
-from streams.solver.sources import RepoSpec, target_specs
+from streams.solver.repos import BaseRepos, RepoSpec, target_specs
 from streams.targets import Target, get_target
 
 log = logging.getLogger(__name__)

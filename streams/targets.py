@@ -23,11 +23,11 @@ from __future__ import annotations
 import functools
 import platform
 import re
-import subprocess
 from dataclasses import dataclass
 from importlib import resources
 
-from streams.errors import UsageError
+from streams.errors import StreamsError, UsageError
+from streams.infra.proc import run
 
 METALINK = "https://mirrors.fedoraproject.org/metalink?repo={repo}&arch={arch}"
 
@@ -197,22 +197,29 @@ def target_names() -> list[str]:
     return sorted(TARGETS)
 
 
+HOST_PYTHON = "/usr/bin/python3"
+"""The interpreter rpmbuild's specs run on this machine (and the host target's Python)."""
+
+
+def host_python_version(python: str = HOST_PYTHON) -> str:
+    """``X.Y`` of the host interpreter ``python`` (default ``/usr/bin/python3``)."""
+    try:
+        res = run(
+            [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            what=f"{python} --version",
+        )
+    except StreamsError as exc:
+        raise UsageError(
+            f"the host target needs {python} ({exc.message})",
+            hint="install python3 with dnf or apt-get, or pick a fedora-NN-ARCH target",
+        ) from exc
+    return res.stdout.strip()
+
+
 @functools.cache
 def host_target() -> Target:
     """The running machine: its ``/usr/bin/python3`` version and architecture."""
-    try:
-        out = subprocess.run(
-            ["/usr/bin/python3", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError) as exc:
-        raise UsageError(
-            "the host target needs /usr/bin/python3",
-            hint="install python3 with dnf or apt-get, or pick a fedora-NN-ARCH target",
-        ) from exc
-    return Target(HOST, platform.machine(), out, "", None)
+    return Target(HOST, platform.machine(), host_python_version(), "", None)
 
 
 def get_target(name: str) -> Target:

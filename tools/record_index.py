@@ -47,11 +47,10 @@ from packaging.tags import Tag, compatible_tags, cpython_tags
 from packaging.utils import parse_wheel_filename
 from packaging.version import Version
 
-from streams import http
 from streams.errors import ServiceError, StreamsError
-from streams.proc import run
-from streams.solver.index import DEFAULT_INDEX_URL, DistFile, IndexClient
-from streams.solver.index._metadata import read_wheel_metadata
+from streams.infra import http
+from streams.infra.proc import run
+from streams.solver.index import DEFAULT_INDEX_URL, DistFile, IndexClient, read_wheel_metadata
 from streams.solver.index._ranged import RangeFile, parse_content_range
 from streams.solver.upstream import GLIBC_PLATFORM, find_uv, parse_pylock, uv_compile
 

@@ -21,7 +21,7 @@ from typing import Protocol
 
 from streams.builders.plan import BuildPlan, PlanNode, PlanState, State, SummaryRow
 from streams.errors import BuildError, CommandError
-from streams.proc import run, which
+from streams.infra.proc import run, which
 
 SrpmProvider = Callable[[PlanNode, str], Path]
 """Returns the SRPM of a plan node for a target (it may be the same file for every target)."""

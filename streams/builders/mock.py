@@ -30,7 +30,7 @@ from typing import Literal
 from streams.builders.base import BuildOutcome, Reporter, SrpmProvider
 from streams.builders.plan import BuildPlan, PlanState
 from streams.errors import BuildError, UsageError
-from streams.proc import run, which
+from streams.infra.proc import run, which
 from streams.targets import get_target
 
 Mode = Literal["chain", "rebuild"]
@@ -168,7 +168,7 @@ class MockBackend:
         return self.outdir / target / "chain"
 
     def write_config(self, stream: str, target: str) -> Path:
-        from streams.fsutil import atomic_write_text
+        from streams.infra.fsutil import atomic_write_text
 
         path = self.config_path(stream, target)
         text = config_text(stream, target, self.local_repo(target).resolve(), self.extra_repos)

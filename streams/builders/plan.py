@@ -32,7 +32,7 @@ from typing import Literal, TypedDict
 import networkx as nx
 
 from streams.errors import BuildError, LockError
-from streams.fsutil import atomic_write_text
+from streams.infra.fsutil import atomic_write_text
 from streams.lock import Lock, LockedTarget
 from streams.solver.graph import build_graph
 from streams.solver.graph import generations as graph_generations

@@ -36,11 +36,10 @@ from pathlib import Path
 from streams.builders.base import BuildOutcome, Reporter
 from streams.builders.plan import BuildPlan, PlanNode, PlanState
 from streams.errors import BuildError, CommandError, UsageError
-from streams.proc import run, which
-from streams.targets import HOST, get_target
+from streams.infra.proc import run, which
+from streams.targets import HOST, HOST_PYTHON, get_target, host_python_version
 
 BACKEND = "local"
-HOST_PYTHON = "/usr/bin/python3"
 
 SpecLocator = Callable[[PlanNode, str], tuple[Path, Path]]
 """Returns ``(spec file, source dir)`` of a plan node for a target."""
@@ -56,15 +55,6 @@ class LocalBuild:
     rpms: tuple[Path, ...]
     log: Path
     reason: str = ""
-
-
-def host_python_version(python: str = HOST_PYTHON) -> str:
-    """``X.Y`` of the host interpreter rpmbuild's specs will run."""
-    res = run(
-        [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-        what=f"{python} --version",
-    )
-    return res.stdout.strip()
 
 
 def check_host_python(targets: Sequence[str], host_version: str) -> None:

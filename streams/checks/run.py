@@ -20,8 +20,7 @@ from streams.checks.model import (
 )
 from streams.checks.rpms import read_rpm
 from streams.errors import RepoError, UsageError
-from streams.solver.repos import LoadReporter, load_base, load_repo
-from streams.solver.sources import RepoSpec
+from streams.solver.repos import LoadReporter, RepoSpec, load_base, load_repo
 
 
 class CheckReporter:

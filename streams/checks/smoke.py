@@ -30,8 +30,8 @@ from pathlib import Path
 from streams.checks.firewall import exported_files
 from streams.checks.model import CheckResult, LoadedStream, skipped
 from streams.errors import CommandError, ToolMissingError
-from streams.proc import run
-from streams.solver.sources import RepoSpec
+from streams.infra.proc import run
+from streams.solver.repos import RepoSpec
 
 NAME = "install-and-run"
 EXPORTS_MOUNT = "/tmp/streams-exports"

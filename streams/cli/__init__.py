@@ -38,7 +38,7 @@ class Context:
 
 
 def _default_log_file() -> Path:
-    from streams.fsutil import state_dir
+    from streams.infra.fsutil import state_dir
 
     return state_dir() / "streams.log"
 

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import click
 
 from streams.errors import StreamsError
-from streams.solver.sources import BaseChoice, RepoSpec, parse_repo_options, target_specs
+from streams.solver.repos import BaseChoice, RepoSpec, parse_repo_options, target_specs
 from streams.targets import Target
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from streams.errors import CommandError, PublishError
-from streams.fsutil import atomic_write_text
-from streams.proc import run, which
+from streams.infra.fsutil import atomic_write_text
+from streams.infra.proc import run, which
 from streams.publish import sign as _sign
 
 STATE_FILE = ".streams-publish.json"

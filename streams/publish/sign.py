@@ -23,8 +23,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from streams.errors import CommandError, PublishError
-from streams.fsutil import atomic_write_bytes
-from streams.proc import run, which
+from streams.infra.fsutil import atomic_write_bytes
+from streams.infra.proc import run, which
 
 _PUBLIC_KEY_HEADER = b"-----BEGIN PGP PUBLIC KEY BLOCK-----"
 _GPG_HINT = "install gnupg (dnf install gnupg2 / apt-get install gpg)"

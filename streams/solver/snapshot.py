@@ -43,7 +43,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from streams.errors import Problem, RecipeError, ServiceError, StreamsError, UsageError
-from streams.fsutil import atomic_write_text
+from streams.infra.fsutil import atomic_write_text
 from streams.repodata import DepInput, PackageInfo, WrittenRepo, write_repo
 from streams.solver.index import CoreMetadata, ProjectNotFoundError, Reporter
 from streams.solver.pydeps import requires_for

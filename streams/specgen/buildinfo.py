@@ -33,9 +33,9 @@ from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from streams.archive import Archive, ArchiveError
 from streams.errors import SpecGenError
-from streams.fsutil import atomic_write_text, cache_dir
+from streams.infra.archive import Archive, ArchiveError
+from streams.infra.fsutil import atomic_write_text, cache_dir
 from streams.solver.index._metadata import MetadataReadError, parse_core_metadata
 from streams.solver.versions import dist_dep_name, rpm_dep
 from streams.specgen import naming

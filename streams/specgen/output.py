@@ -18,9 +18,9 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from streams import http
 from streams.errors import SpecGenError
-from streams.fsutil import atomic_write_bytes, atomic_write_text, cache_dir
+from streams.infra import http
+from streams.infra.fsutil import atomic_write_bytes, atomic_write_text, cache_dir
 from streams.lock import LockedTarget
 from streams.specgen.buildinfo import SourceInfo, SourceInfoStore
 from streams.specgen.context import (

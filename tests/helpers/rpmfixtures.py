@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from streams.proc import run, which
+from streams.infra.proc import run, which
 
 
 @dataclass(frozen=True, slots=True)

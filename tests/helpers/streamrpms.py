@@ -12,7 +12,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from streams.proc import run, which
+from streams.infra.proc import run, which
 
 SPECS = Path(__file__).resolve().parent.parent / "data" / "streamrpms"
 

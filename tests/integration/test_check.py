@@ -18,7 +18,7 @@ from streams.checks.smoke import install_and_run
 from streams.cli import main
 from streams.errors import RepoError
 from streams.publish import publish_repo
-from streams.solver.sources import RepoSpec
+from streams.solver.repos import RepoSpec
 from tests.helpers.rpmfixtures import FixtureRpm, build_rpms
 from tests.helpers.streamrpms import build_fixture_sets, host_pyver, stage, swap_in
 

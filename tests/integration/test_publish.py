@@ -19,8 +19,7 @@ from click.testing import CliRunner
 from streams.cli import cli
 from streams.errors import PublishError
 from streams.publish import publish_repo, repo_file_text, verify_repomd, verify_rpms
-from streams.solver.repos import load_repo
-from streams.solver.sources import RepoSpec
+from streams.solver.repos import RepoSpec, load_repo
 from tests.helpers.streamrpms import build_fixture_sets, stage
 
 pytestmark = pytest.mark.slow

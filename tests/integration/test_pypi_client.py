@@ -18,8 +18,8 @@ import pytest
 from packaging.version import Version
 
 from streams.errors import EXIT_SERVICE, ServiceError, UsageError
-from streams.http import RetryPolicy
-from streams.solver.pypi import (
+from streams.infra.http import RetryPolicy
+from streams.solver.index import (
     HashMismatchError,
     IndexClient,
     NotCachedError,

@@ -1,4 +1,4 @@
-"""streams.http.download: streamed bodies, Range on local files and over HTTP, retries."""
+"""streams.infra.http.download: streamed bodies, Range on local files and over HTTP, retries."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from streams.errors import ServiceError
-from streams.http import RetryPolicy, download
+from streams.infra.http import RetryPolicy, download
 from tests.helpers.fakeindex import FakeIndex
 
 FAST = RetryPolicy(attempts=3, backoff=0.01, max_backoff=0.02, timeout=10)

@@ -12,16 +12,17 @@ import pytest
 import solv
 
 from streams.errors import RepoError, ServiceError
-from streams.http import RetryPolicy
+from streams.infra.http import RetryPolicy
 from streams.solver.repos import (
     BaseRepos,
     LoadedRepo,
     LoadReporter,
     RepoCache,
+    RepoSpec,
     load_base,
+    make_spec,
     wait_for_cache_writes,
 )
-from streams.solver.sources import RepoSpec, make_spec
 from tests.helpers.httpserver import FaultServer, serve_directory
 from tests.helpers.rpmfixtures import FixtureRpm, build_rpms, make_repo
 

@@ -10,8 +10,7 @@ import solv
 
 from streams.errors import UsageError
 from streams.repodata import PackageInfo, parse_dep, write_repo
-from streams.solver.repos import BaseRepos, load_base
-from streams.solver.sources import make_spec
+from streams.solver.repos import BaseRepos, load_base, make_spec
 
 ATTRS_RANGE = "(python3.14dist(attrs) >= 23.1 with python3.14dist(attrs) < 24)"
 

@@ -11,11 +11,10 @@ import pytest
 import solv
 
 from streams.errors import RecipeError
-from streams.http import RetryPolicy
+from streams.infra.http import RetryPolicy
 from streams.solver.index import IndexClient
-from streams.solver.repos import BaseRepos
+from streams.solver.repos import BaseRepos, RepoSpec
 from streams.solver.snapshot import SNAPSHOTS, generate, parse_table
-from streams.solver.sources import RepoSpec
 from tests.helpers.fakeindex import FakeIndex
 
 INFO = SNAPSHOTS["f45"]  # main Python 3.15, dist tag fc45

@@ -16,9 +16,8 @@ from pathlib import Path
 import pytest
 import solv
 
-from streams.solver.repos import BaseRepos
+from streams.solver.repos import BaseRepos, snapshot_dir, target_specs
 from streams.solver.snapshot import MISSING_FILE, SNAPSHOTS, parse_table
-from streams.solver.sources import snapshot_dir, target_specs
 from streams.targets import get_target
 
 

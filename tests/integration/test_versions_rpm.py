@@ -13,7 +13,7 @@ import pytest
 import solv
 from packaging.specifiers import SpecifierSet
 
-from streams.proc import run
+from streams.infra.proc import run
 from streams.solver.pydeps import requires_for
 from streams.solver.versions import dist_provide, rpm_evr
 from tests.helpers.rpmfixtures import FixtureRpm, build_rpms, make_repo

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.archive import Archive, ArchiveError
+from streams.infra.archive import Archive, ArchiveError
 
 
 def _tar(path: Path, members: dict[str, bytes]) -> Path:

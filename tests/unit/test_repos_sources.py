@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from streams.cli.repo_options import base_repo_options, base_specs
 from streams.errors import RepoError, UsageError
-from streams.solver.sources import (
+from streams.solver.repos import (
     RepoSpec,
     parse_metalink,
     parse_repo_option,

@@ -9,13 +9,8 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from streams.solver.index import CoreMetadata
-from streams.solver.upstream import (
-    _tag_summary,
-    _uv_lines,
-    closure_requirements,
-    parse_pylock,
-    upstream_sources,
-)
+from streams.solver.upstream import closure_requirements, parse_pylock, upstream_sources
+from streams.solver.upstream._errors import _tag_summary, _uv_lines
 
 PYLOCK = """\
 lock-version = "1.0"

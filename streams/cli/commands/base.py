@@ -13,8 +13,7 @@ from streams.cli.params import echo_json, json_option
 from streams.cli.repo_options import base_repo_options, base_specs
 from streams.errors import UsageError
 from streams.solver.query import check_dep, query_many
-from streams.solver.repos import BaseRepos
-from streams.solver.sources import RepoSpec
+from streams.solver.repos import BaseRepos, RepoSpec
 from streams.targets import ARCHES, get_target, target_names
 
 

@@ -273,7 +273,8 @@ def command(
         koji_map[key] = value
 
     if backend == "local":
-        from streams.builders.rpmbuild import check_host_python, host_python_version
+        from streams.builders.rpmbuild import check_host_python
+        from streams.targets import host_python_version
 
         check_host_python(names, host_python_version())
     if dry_run:

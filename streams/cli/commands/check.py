@@ -17,7 +17,7 @@ from streams.cli.params import echo_json, json_option, progress_enabled
 from streams.cli.repo_options import base_repo_options, base_specs
 from streams.errors import CheckFailed, UsageError
 from streams.publish.manifests import FORMATS as MANIFEST_FORMATS
-from streams.solver.sources import RepoSpec
+from streams.solver.repos import RepoSpec
 from streams.targets import Target, get_target
 
 _STYLE = {"passed": "green", "failed": "bold red", "skipped": "yellow"}

@@ -9,8 +9,8 @@ import click
 
 from streams.cli.common import lock_file_option, open_lock, open_recipe, pick_target
 from streams.errors import ToolMissingError
-from streams.fsutil import atomic_write_text
-from streams.proc import run
+from streams.infra.fsutil import atomic_write_text
+from streams.infra.proc import run
 from streams.solver.graph import runtime_graph, to_dot, to_html
 
 

@@ -14,7 +14,7 @@ from streams.cli.params import echo_json, json_option, progress_enabled, target_
 from streams.cli.repo_options import base_repo_options
 from streams.lock import LockedTarget
 from streams.locking import LockOptions, LockReporter, lock_recipe
-from streams.solver.sources import RepoSpec
+from streams.solver.repos import RepoSpec
 
 
 class _Progress(LockReporter):

@@ -10,7 +10,7 @@ from streams.checks.image_prefix import image_prefix_warnings
 from streams.cli.commands.publish import default_dir
 from streams.cli.common import open_recipe
 from streams.cli.params import echo_json, json_option
-from streams.fsutil import atomic_write_text
+from streams.infra.fsutil import atomic_write_text
 from streams.publish.manifests import FORMATS, manifest_input, render
 from streams.targets import get_target
 

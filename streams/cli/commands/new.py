@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from streams.errors import UsageError
-from streams.fsutil import atomic_write_text
+from streams.infra.fsutil import atomic_write_text
 from streams.recipe import DEFAULT_INDEX, load_recipe
 from streams.recipe._scaffold import scaffold_recipe
 
@@ -60,7 +60,7 @@ def command(
         raise UsageError(f"{path} already exists", hint="use --force to overwrite it")
     version: str | None = None
     if dist:
-        from streams.solver.pypi import IndexClient
+        from streams.solver.index import IndexClient
 
         version = str(IndexClient(index_url).latest_version(dist))
     text = scaffold_recipe(name, dist=dist, version=version, targets=targets, index_url=index_url)

@@ -1,6 +1,7 @@
 """Package-index client: PEP 691/503 pages, PEP 658 metadata, range and sdist fallbacks.
 
-See ``docs/index-client.md``.  ``streams.solver.pypi`` re-exports the same names.
+See ``docs/index-client.md``.  :func:`parse_core_metadata` and :func:`read_wheel_metadata`
+are public because source inspection (:mod:`streams.sources`) reads the same metadata files.
 """
 
 from streams.solver.index._client import (
@@ -10,7 +11,12 @@ from streams.solver.index._client import (
     NotCachedError,
     ProjectNotFoundError,
 )
-from streams.solver.index._metadata import MetadataReadError, requires_txt_to_requires_dist
+from streams.solver.index._metadata import (
+    MetadataReadError,
+    parse_core_metadata,
+    read_wheel_metadata,
+    requires_txt_to_requires_dist,
+)
 from streams.solver.index._models import (
     CoreMetadata,
     DistFile,
@@ -34,7 +40,9 @@ __all__ = [
     "Project",
     "ProjectNotFoundError",
     "Reporter",
+    "parse_core_metadata",
     "parse_html_page",
     "parse_json_page",
+    "read_wheel_metadata",
     "requires_txt_to_requires_dist",
 ]

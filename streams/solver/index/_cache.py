@@ -33,7 +33,7 @@ from packaging.tags import parse_tag
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
-from streams.fsutil import atomic_write_bytes, atomic_write_text
+from streams.infra.fsutil import atomic_write_bytes, atomic_write_text
 from streams.solver.index._models import CoreMetadata, DistFile, Project
 
 log = logging.getLogger(__name__)

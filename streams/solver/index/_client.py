@@ -27,9 +27,9 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 from pydantic import ValidationError
 
-from streams import http
 from streams.errors import ServiceError, UsageError
-from streams.fsutil import cache_dir
+from streams.infra import http
+from streams.infra.fsutil import cache_dir
 from streams.solver.index._cache import IndexCache, sha256_file
 from streams.solver.index._metadata import (
     MetadataReadError,

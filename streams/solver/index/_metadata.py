@@ -27,7 +27,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from streams.archive import Archive, ArchiveError
+from streams.infra.archive import Archive, ArchiveError
 from streams.solver.index._models import CoreMetadata, MetadataSource
 
 log = logging.getLogger(__name__)

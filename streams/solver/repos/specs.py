@@ -66,7 +66,7 @@ class RepoSpec:
             from urllib.parse import unquote
 
             return Path(unquote(urlparse(self.url).path))
-        raise ValueError(f"repo {self.name} is not a local directory")
+        raise RepoError(f"repo {self.name} ({self.url}) is not a local directory")
 
 
 def classify_url(url: str) -> RepoKind | None:

@@ -1,0 +1,113 @@
+"""Stage 1: ``uv pip compile`` for the target's Python and platform, writing a PEP 751 lock.
+
+uv is a declared dependency (``uv`` on PyPI), found with ``uv.find_uv_bin()`` and run through
+:func:`streams.infra.proc.run`; its cache lives under streams' cache directory so
+``--offline`` works after one online run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from packaging.requirements import Requirement
+
+from streams.errors import (
+    ToolMissingError,
+    UsageError,
+)
+from streams.infra import http
+from streams.infra.fsutil import cache_dir
+from streams.infra.proc import run
+from streams.solver.versions import python_minor
+
+# uv's newest manylinux platform tag.  Fedora 42 ships glibc 2.41 and later releases newer ones
+# (glibc package changelogs), so every manylinux wheel up to 2_40 installs on every target;
+# ``x86_64-unknown-linux-gnu`` would mean manylinux_2_28 and skip wheels Fedora can run
+# (llguidance's manylinux_2_31 wheel, for one), forcing sdist builds just to read metadata.
+GLIBC_PLATFORM = "manylinux_2_40"
+
+UPSTREAM_MAP = "upstream.json"
+"""Name of the optional file beside a file index's project page that gives the real upstream
+URL of each file the page lists (the recorded indexes under ``tests/data/index`` use it)."""
+
+
+def uv_platform(arch: str) -> str:
+    """uv's ``--python-platform`` value for a Fedora architecture."""
+    if arch not in ("x86_64", "aarch64"):
+        raise UsageError(f"no uv platform for the architecture {arch!r}", hint="x86_64 or aarch64")
+    return f"{arch}-{GLIBC_PLATFORM}"
+
+
+def find_uv() -> str:
+    """The uv binary of the installed ``uv`` distribution (not whatever is first on PATH)."""
+    try:
+        from uv import find_uv_bin
+    except ImportError as exc:  # pragma: no cover - uv is a declared dependency
+        raise ToolMissingError(
+            "the 'uv' Python package is not installed",
+            hint="reinstall fedora-streams (uv is one of its dependencies)",
+        ) from exc
+    try:
+        return str(find_uv_bin())
+    except FileNotFoundError as exc:  # pragma: no cover
+        raise ToolMissingError(str(exc), hint="reinstall the 'uv' package") from exc
+
+
+def _index_arg(url: str) -> str:
+    """uv wants URLs; a plain directory becomes a file:// URL."""
+    local = http.file_path(url)
+    if local is not None:
+        return local.resolve().as_uri()
+    return url
+
+
+def uv_compile(
+    requirements: Sequence[Requirement],
+    *,
+    python: str,
+    arch: str,
+    index_url: str,
+    extra_index_urls: Sequence[str] = (),
+    offline: bool = False,
+    uv_cache: Path | None = None,
+    workdir: Path,
+) -> tuple[int, str, str]:
+    """Run ``uv pip compile`` in ``workdir``; return (exit code, pylock text, uv's stderr).
+
+    uv runs with ``--no-config`` (no user ``uv.toml``/``pip.conf``), ``--no-python-downloads``
+    (the target's interpreter need not exist here: ``--python-version`` is enough to resolve),
+    and ``UV_CACHE_DIR`` under streams' cache (``uv_cache`` overrides it).
+    """
+    req_in = workdir / "requirements.in"
+    req_in.write_text("".join(f"{r}\n" for r in requirements), encoding="utf-8")
+    out = workdir / "pylock.toml"  # uv insists on pylock.toml or pylock.NAME.toml
+    argv: list[str] = [
+        find_uv(),
+        "pip",
+        "compile",
+        req_in.name,
+        "--python-version",
+        python_minor(python),
+        "--python-platform",
+        uv_platform(arch),
+        "--format",
+        "pylock.toml",
+        "--output-file",
+        out.name,
+        "--default-index",
+        _index_arg(index_url),
+        "--no-config",
+        "--no-header",
+        "--no-python-downloads",
+        "--quiet",
+    ]
+    for extra in extra_index_urls:
+        argv += ["--index", _index_arg(extra)]
+    if offline:
+        argv.append("--offline")
+    cache = uv_cache if uv_cache is not None else cache_dir("uv")
+    env = {"UV_CACHE_DIR": str(cache), "UV_NO_PROGRESS": "1", "NO_COLOR": "1"}
+    done = run(argv, cwd=workdir, env=env, check=False, what="uv pip compile")
+    text = out.read_text(encoding="utf-8") if done.ok and out.is_file() else ""
+    return done.returncode, text, done.stderr + done.stdout
