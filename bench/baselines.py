@@ -95,7 +95,7 @@ def main() -> None:
     from packaging.utils import canonicalize_name
 
     from streams.lock import read_lock
-    from streams.locking import LockOptions, lock_recipe
+    from streams.lock.pipeline import LockOptions, lock_recipe
     from streams.recipe import load_recipe
     from streams.solver import upstream
     from streams.solver.index import IndexClient

@@ -25,9 +25,9 @@ import networkx as nx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from streams.builders.base import open_state
 from streams.builders.plan import BuildPlan, PlanNode
 from streams.builders.rpmbuild import build_local, staged_deps
+from streams.builders.workspace import open_state
 from streams.lock import read_lock
 from streams.targets import host_python_version
 from tests.helpers.buildplans import locked_target

@@ -26,7 +26,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from streams.builders.copr import CoprApi, CoprBackend, CoprSettings
-from streams.builders.plan import BuildPlan, PlanNode, PlanState
+from streams.builders.plan import BuildPlan, PlanNode
+from streams.builders.state import PlanState
 from streams.lock import read_lock
 from tests.helpers.buildplans import locked_target
 from tests.helpers.fakecopr import serve_copr

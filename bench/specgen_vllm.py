@@ -19,7 +19,8 @@ sys.path.insert(0, str(ROOT))
 
 from streams.lock import read_lock  # noqa: E402
 from streams.recipe import load_recipe  # noqa: E402
-from streams.specgen import SourceInfoStore, StreamSettings, plan_target, render_plan  # noqa: E402
+from streams.sources import SourceInfoStore  # noqa: E402
+from streams.specgen import StreamSettings, plan_target, render_plan  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "data" / "specgen" / "vllm"
 

@@ -159,6 +159,13 @@ class SpecGenError(StreamsError):
     """A spec file could not be generated."""
 
 
+class SourceError(SpecGenError):
+    """A source file (sdist or wheel) cannot be fetched, verified or read.
+
+    A kind of :class:`SpecGenError`: without its source a package's spec cannot be written.
+    """
+
+
 class BuildError(StreamsError):
     """A build failed: which backend, which package, where the log is, the tail of its output."""
 

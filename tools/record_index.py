@@ -178,7 +178,7 @@ def build_requirements(seeds: Path) -> list[list[Requirement]]:
     """Per distribution named in the recorded build infos, its relaxation levels."""
     from packaging.utils import canonicalize_name
 
-    from streams.lock_build import relaxation_levels
+    from streams.lock.build_section import relaxation_levels
 
     by_name: dict[str, list[Requirement]] = {}
     for path in sorted(seeds.glob("*.json")):
@@ -267,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         metavar="SEEDDIR",
         help="also record what the build requirements in this directory of recorded source\n"
-        "infos (streams.specgen.buildinfo) resolve to, each on its own, so an offline lock\n"
+        "infos (streams.sources) resolve to, each on its own, so an offline lock\n"
         "can resolve its build-only bundles",
     )
     args = ap.parse_args(argv)
@@ -286,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
                 r = runs[-1]
                 print(f"  {len(r['pins'])} pins" if "pins" in r else f"  fails: {r['error']}")
         if args.build_requirements_from is not None:
-            # every relaxation level the lock step may try (streams.lock_build), each on its
+            # every relaxation level the lock step may try (streams.lock.build_section), each on its
             # own, on the first Python only (build tools do not depend on it)
             for levels in build_requirements(args.build_requirements_from):
                 for breq in dict.fromkeys(str(r) for r in levels):

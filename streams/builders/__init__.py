@@ -14,10 +14,11 @@ from streams.builders.base import (
     Reporter,
     SpecTree,
     SrpmProvider,
-    open_state,
     rpmbuild_srpm,
 )
-from streams.builders.plan import BuildPlan, PlanNode, PlanState, PlanStep, Record, SummaryRow
+from streams.builders.plan import BuildPlan, PlanNode, PlanStep
+from streams.builders.state import PlanState, Record, SummaryRow
+from streams.builders.workspace import open_state
 
 __all__ = [
     "Backend",

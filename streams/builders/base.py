@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from streams.builders.plan import BuildPlan, PlanNode, PlanState, State, SummaryRow
+from streams.builders.plan import BuildPlan, PlanNode
+from streams.builders.state import PlanState, State, SummaryRow
 from streams.errors import BuildError, CommandError
 from streams.infra.proc import run, which
 
@@ -202,21 +203,3 @@ class Backend(Protocol):
     def build(self, plan: BuildPlan, state: PlanState) -> BuildOutcome:
         """Build what ``state`` says is not built yet, in plan order, updating ``state``."""
         ...
-
-
-def open_state(
-    plan: BuildPlan, outdir: Path, backend: str, *, resume: bool
-) -> tuple[PlanState, list[tuple[str, str]]]:
-    """The persisted state of a backend run under ``outdir``.
-
-    With ``resume`` the saved state is kept (succeeded stays, failed/skipped become pending)
-    and the records left ``building`` are returned for the backend to re-attach to; without,
-    a fresh all-pending state replaces it.
-    """
-    path = PlanState.default_path(outdir, backend)
-    if resume:
-        state = PlanState.load(plan, path, backend=backend)
-        return state, state.resume()
-    state = PlanState(plan, path, backend=backend)
-    state.save()
-    return state, []

@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from streams.builders.base import BuildOutcome, Reporter, SrpmProvider
-from streams.builders.plan import BuildPlan, PlanState
+from streams.builders.plan import BuildPlan
+from streams.builders.state import PlanState
 from streams.errors import BuildError, ServiceError, UsageError
 from streams.targets import get_target
 

@@ -28,7 +28,9 @@ from pathlib import Path
 from typing import Literal
 
 from streams.builders.base import BuildOutcome, Reporter, SrpmProvider
-from streams.builders.plan import BuildPlan, PlanState
+from streams.builders.plan import BuildPlan
+from streams.builders.state import PlanState
+from streams.builders.workspace import Workspace
 from streams.errors import BuildError, UsageError
 from streams.infra.proc import run, which
 from streams.targets import get_target
@@ -149,6 +151,7 @@ class MockBackend:
     ) -> None:
         self.srpms = srpms
         self.outdir = outdir
+        self.ws = Workspace(outdir)
         self.mode = mode
         self.extra_repos = tuple(extra_repos)
         self.addrepos = tuple(addrepos)
@@ -158,14 +161,14 @@ class MockBackend:
 
     # -- layout ------------------------------------------------------------------------------
     def config_path(self, stream: str, target: str) -> Path:
-        return self.outdir / target / f"{mock_root(stream, target)}.cfg"
+        return self.ws.mock_file(target, f"{mock_root(stream, target)}.cfg")
 
     def local_repo(self, target: str) -> Path:
         """``OUTDIR/TARGET/repo``: per-package results, indexed with createrepo_c."""
-        return self.outdir / target / "repo"
+        return self.ws.repo(target)
 
     def chain_dir(self, target: str) -> Path:
-        return self.outdir / target / "chain"
+        return self.ws.mock_file(target, "chain")
 
     def write_config(self, stream: str, target: str) -> Path:
         from streams.infra.fsutil import atomic_write_text
@@ -255,7 +258,7 @@ class MockBackend:
             )
             self.reporter.changed(n, target, "building")
         argv = chain_argv(mock, cfg, list(srpms.values()), localrepo, keep_going=self.keep_going)
-        log_file = self.outdir / target / "mock-chain.log"
+        log_file = self.ws.mock_file(target, "mock-chain.log")
         res = run(argv, log_file=log_file, check=False, what="mock --chain")
         meaning = explain(res.returncode)
         failed_any = False
@@ -298,7 +301,7 @@ class MockBackend:
                 if resultdir.exists():
                     shutil.rmtree(resultdir)
                 resultdir.mkdir(parents=True)
-                log_file = self.outdir / target / "logs" / f"{node.rpm}.mock.log"
+                log_file = self.ws.mock_file(target, "logs") / f"{node.rpm}.mock.log"
                 state.start(
                     name,
                     target,

@@ -2,7 +2,8 @@
 
 Each build runs in its own top dir, ``OUTDIR/TARGET/build/RPM`` (``_topdir``), with its output
 in ``OUTDIR/TARGET/build/RPM/build.log`` and its binary RPMs copied to
-``OUTDIR/TARGET/rpms/RPM/`` (where ``streams publish`` looks for them).
+``OUTDIR/TARGET/rpms/RPM/`` (where ``streams publish`` looks for them); the paths come from
+:class:`~streams.builders.workspace.Workspace`.
 
 **Staging.**  A package that needs other stream packages to build (its build backend, or its
 runtime requirements for the import check) cannot find them in ``/opt/streams/NAME`` on the
@@ -28,21 +29,20 @@ from __future__ import annotations
 import shlex
 import shutil
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
 from streams.builders.base import BuildOutcome, Reporter
-from streams.builders.plan import BuildPlan, PlanNode, PlanState
+from streams.builders.plan import BuildPlan, PlanNode
+from streams.builders.state import PlanState
+from streams.builders.workspace import SpecLocator, Workspace
 from streams.errors import BuildError, CommandError, UsageError
 from streams.infra.proc import run, which
 from streams.targets import HOST, HOST_PYTHON, get_target, host_python_version
 
 BACKEND = "local"
-
-SpecLocator = Callable[[PlanNode, str], tuple[Path, Path]]
-"""Returns ``(spec file, source dir)`` of a plan node for a target."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +107,7 @@ class LocalBuilder:
         self.state = state
         self.specs = specs
         self.outdir = outdir.resolve()
+        self.ws = Workspace(self.outdir)
         self.jobs = max(1, jobs)
         self.reporter = reporter or Reporter()
         self.defines = tuple(defines)
@@ -115,11 +116,11 @@ class LocalBuilder:
 
     # -- paths -----------------------------------------------------------------------------
     def topdir(self, node: PlanNode, target: str) -> Path:
-        return self.outdir / target / "build" / node.rpm
+        return self.ws.build_dir(target, node.rpm)
 
     def rpm_dir(self, node: PlanNode, target: str) -> Path:
         """``OUTDIR/TARGET/rpms/RPM``: the binary RPMs of one package (what publish reads)."""
-        return self.outdir / target / "rpms" / node.rpm
+        return self.ws.rpm_dir(target, node.rpm)
 
     def log_path(self, node: PlanNode, target: str) -> Path:
         return self.topdir(node, target) / "build.log"
@@ -248,6 +249,63 @@ class LocalBuilder:
             self.reporter.changed(dep, t, "skipped", f"dependency {res.name} failed")
 
 
+class LocalBackend:
+    """The local backend behind the :class:`~streams.builders.base.Backend` protocol."""
+
+    name = BACKEND
+
+    def __init__(
+        self,
+        *,
+        specs: SpecLocator,
+        outdir: Path,
+        jobs: int = 1,
+        reporter: Reporter | None = None,
+        defines: Sequence[tuple[str, str]] = (),
+        host_version: str | None = None,
+    ) -> None:
+        self.specs = specs
+        self.outdir = outdir
+        self.jobs = jobs
+        self.reporter = reporter
+        self.defines = tuple(defines)
+        self.host_version = host_version
+
+    def dry_run(self, plan: BuildPlan, state: PlanState) -> str:
+        ws = Workspace(self.outdir)
+        lines = [plan.render(), "", "local builds (rpmbuild -bb --nodeps, staged dependencies):"]
+        for name in plan.order():
+            node = plan.nodes[name]
+            for t in node.targets:
+                lines.append(
+                    f"  rpmbuild -bb --define '_topdir {ws.build_dir(t, node.rpm)}' "
+                    f"--define 'stream_staging .../stage' {ws.specs(t) / 'SPECS'}/"
+                    f"{node.rpm}.spec"
+                )
+        return "\n".join(lines)
+
+    def build(self, plan: BuildPlan, state: PlanState) -> BuildOutcome:
+        """Build what is pending; records a ``--resume`` found ``building`` start again."""
+        building = [key for key, rec in state.items() if rec.state == "building"]
+        return self.run(plan, state, requeue=building)
+
+    def run(
+        self, plan: BuildPlan, state: PlanState, *, requeue: Sequence[tuple[str, str]] = ()
+    ) -> BuildOutcome:
+        check_host_python(plan.targets, self.host_version or host_python_version())
+        for name, target in requeue:
+            state.requeue(name, target, reason="restarted: the previous run was interrupted")
+        return LocalBuilder(
+            plan,
+            state,
+            specs=self.specs,
+            outdir=self.outdir,
+            jobs=self.jobs,
+            reporter=self.reporter,
+            defines=self.defines,
+        ).run()
+
+
 def build_local(
     plan: BuildPlan,
     state: PlanState,
@@ -266,33 +324,12 @@ def build_local(
     they start again.  ``host_version`` (default: asked of ``/usr/bin/python3``) is checked
     against every target's Python first.
     """
-    check_host_python(plan.targets, host_version or host_python_version())
-    for name, target in requeue:
-        state.requeue(name, target, reason="restarted: the previous run was interrupted")
-    return LocalBuilder(
-        plan,
-        state,
+    backend = LocalBackend(
         specs=specs,
         outdir=outdir,
         jobs=jobs,
         reporter=reporter,
         defines=defines,
-    ).run()
-
-
-def specgen_layout(root: Callable[[str], Path]) -> SpecLocator:
-    """A :data:`SpecLocator` for ``streams specgen`` output: ``ROOT(TARGET)/SPECS/RPM.spec``
-    with its sources in ``ROOT(TARGET)/SOURCES``."""
-
-    def locate(node: PlanNode, target: str) -> tuple[Path, Path]:
-        base = root(target)
-        spec = base / "SPECS" / f"{node.rpm}.spec"
-        if not spec.is_file():
-            raise BuildError(
-                f"no spec for {node.rpm}: {spec} does not exist",
-                backend=BACKEND,
-                hint="run: streams specgen RECIPE (streams build runs it for you)",
-            )
-        return spec, base / "SOURCES"
-
-    return locate
+        host_version=host_version,
+    )
+    return backend.run(plan, state, requeue=requeue)

@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from streams.lock import Lock, LockedTarget
-from streams.locking import load_lock_for
+from streams.lock import Lock, LockedTarget, load_lock_for
 from streams.recipe import Recipe, find_recipe, load_recipe
 
 F = TypeVar("F", bound=Callable[..., Any])

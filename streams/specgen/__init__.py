@@ -3,22 +3,12 @@
 One spec per bundled distribution (``NAME-stream-python3-DIST``, built from its sdist or
 repackaged from its wheel), ``NAME-stream-runtime`` (the prefix and its Python environment)
 and ``NAME-stream`` (the metapackage).  Context building and rendering are pure
-(:mod:`.context`, :mod:`.render`); reading sources and writing files live in :mod:`.output`.
+(:mod:`.context`, :mod:`.requires`, :mod:`.render`); writing files lives in :mod:`.output`.
+What is inside a source file is asked of :mod:`streams.sources`.
 """
 
-from streams.specgen.buildinfo import (
-    LEGACY_BACKEND,
-    LEGACY_REQUIRES,
-    BuildInfo,
-    SourceInfo,
-    SourceInfoStore,
-    map_build_requires,
-    read_build_info,
-    read_source_info,
-)
 from streams.specgen.context import (
     PackageOptions,
-    SourceFetch,
     SpecContext,
     SpecPlan,
     StreamSettings,
@@ -28,32 +18,27 @@ from streams.specgen.context import (
 from streams.specgen.output import (
     RenderedSpec,
     Summary,
-    cached_source,
+    fetch_sources,
+    plan_recipe_target,
     plan_target,
     render_plan,
     write_output,
 )
+from streams.specgen.requires import map_build_requires
 
 __all__ = [
-    "LEGACY_BACKEND",
-    "LEGACY_REQUIRES",
-    "BuildInfo",
     "PackageOptions",
     "RenderedSpec",
-    "SourceFetch",
-    "SourceInfo",
-    "SourceInfoStore",
     "SpecContext",
     "SpecPlan",
     "StreamSettings",
     "Summary",
     "build_contexts",
-    "cached_source",
     "changelog_date",
+    "fetch_sources",
     "map_build_requires",
+    "plan_recipe_target",
     "plan_target",
-    "read_build_info",
-    "read_source_info",
     "render_plan",
     "write_output",
 ]

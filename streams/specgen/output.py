@@ -1,7 +1,9 @@
 """The edge of specgen: source files in, ``SPECS/``, ``SOURCES/`` and a summary out.
 
 :func:`plan_target` gathers the stored source infos a locked target needs (reading a source
-from the cache only when its info is missing) and builds the pure :class:`SpecPlan`;
+from the cache only when its info is missing, through :func:`streams.sources.inspect_source`)
+and builds the pure :class:`SpecPlan`; :func:`plan_recipe_target` does the same for a target of
+a recipe's lock (what ``streams specgen`` and ``streams build`` both need);
 :func:`render_plan` renders it (pure); :func:`write_output` writes the specs and fetches the
 sources in parallel, verified against the lock's sha256.
 """
@@ -9,7 +11,9 @@ sources in parallel, verified against the lock's sha256.
 from __future__ import annotations
 
 import concurrent.futures
-import hashlib
+import datetime as _dt
+import os
+import platform
 import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -18,35 +22,40 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from streams.errors import SpecGenError
-from streams.infra import http
-from streams.infra.fsutil import atomic_write_bytes, atomic_write_text, cache_dir
-from streams.lock import LockedTarget
-from streams.specgen.buildinfo import SourceInfo, SourceInfoStore
+from streams.infra.fsutil import atomic_write_bytes, atomic_write_text
+from streams.lock import Lock, LockedTarget
+from streams.recipe import Recipe
+from streams.sources import (
+    Fetcher,
+    SourceFetch,
+    SourceInfo,
+    SourceInfoStore,
+    cached_source,
+    choose_source,
+    inspect_source,
+    sha256_file,
+    verified,
+)
 from streams.specgen.context import (
     INSTALL_HELPER,
-    SourceFetch,
     SpecPlan,
     StreamSettings,
     build_contexts,
-    choose_source,
+    changelog_date,
 )
 from streams.specgen.render import render
+from streams.targets import HOST, HOST_PYTHON, get_target
 
 __all__ = [
-    "Fetcher",
     "RenderedSpec",
     "Summary",
-    "cached_source",
     "fetch_sources",
     "install_helper_text",
+    "plan_recipe_target",
     "plan_target",
     "render_plan",
     "write_output",
 ]
-
-#: ``fetch(source) -> path`` of the verified file; the default downloads into the cache.
-Fetcher = Callable[[SourceFetch], Path]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,46 +93,6 @@ def install_helper_text() -> str:
     )
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def cached_source(src: SourceFetch, *, offline: bool = False) -> Path:
-    """The file of ``src`` in the cache, downloaded and verified when missing.
-
-    Looks in the index client's content-addressed cache first (``cache_dir("index")``,
-    ``sha256/ab/abcdef...``) so files the lock step downloaded are not fetched again.
-    """
-    for candidate in (
-        cache_dir("index") / "sha256" / src.sha256[:2] / src.sha256,
-        cache_dir("sources") / src.sha256,
-    ):
-        if candidate.is_file():
-            return candidate
-    if offline:
-        raise SpecGenError(
-            f"{src.filename} is not in the cache (offline)",
-            hint="run streams specgen once with network access",
-        )
-    target = cache_dir("sources") / src.sha256
-    tmp = target.with_name(target.name + ".part")
-    with tmp.open("wb") as fh:
-        http.download(src.url, fh, service="source download")
-    digest = _sha256(tmp)
-    if digest != src.sha256:
-        tmp.unlink(missing_ok=True)
-        raise SpecGenError(
-            f"{src.filename}: downloaded file has sha256 {digest}, the lock says {src.sha256}",
-            hint="the file on the index changed or the download was corrupted; re-lock",
-        )
-    tmp.replace(target)
-    return target
-
-
 def plan_target(
     settings: StreamSettings,
     target: LockedTarget,
@@ -131,43 +100,63 @@ def plan_target(
     *,
     arch: str,
     interpreter: str,
-    date: object | None = None,
+    date: _dt.date | None = None,
     fetch: Fetcher | None = None,
 ) -> SpecPlan:
     """The spec plan of one target, from stored infos (offline when the store has them all).
 
-    A source whose info is missing is fetched (``fetch``, default :func:`cached_source`) and
-    read once; the info is then stored for next time.
+    A source whose info is missing is fetched (``fetch``, default
+    :func:`~streams.sources.cached_source`) and read once; the info is then stored for next
+    time.
     """
-    fetch = fetch or cached_source
     infos: dict[str, SourceInfo] = {}
     for pkg in target.bundled():
         src, _ = choose_source(pkg, settings.options(pkg.name).source, target.python, arch)
-        info = store.get(src.sha256)
-        if info is None:
-            filename = src.filename or src.url.rsplit("/", 1)[-1]
-            path = fetch(SourceFetch(filename, src.url, src.sha256, src.kind, pkg.name))
-            if _sha256(path) != src.sha256:
-                raise SpecGenError(
-                    f"{filename}: the cached file does not match the lock's sha256 {src.sha256}",
-                    hint=f"delete {path} and run again; if it recurs, the index changed: re-lock",
-                )
-            info = store.load(
-                path,
-                sha256=src.sha256,
-                kind=src.kind,
-                name=str(canonicalize_name(pkg.name)),
-                version=pkg.version,
-            )
-        infos[src.sha256] = info
-    kwargs = {} if date is None else {"date": date}
+        infos[src.sha256] = inspect_source(
+            src,
+            dist=str(canonicalize_name(pkg.name)),
+            version=pkg.version,
+            store=store,
+            fetch=fetch or cached_source,
+        )
     return build_contexts(
         settings,
         target,
         infos,
         arch=arch,
         interpreter=interpreter,
-        **kwargs,  # type: ignore[arg-type]
+        **({} if date is None else {"date": date}),
+    )
+
+
+def plan_recipe_target(
+    recipe: Recipe,
+    lock: Lock,
+    target: str | None,
+    store: SourceInfoStore,
+    *,
+    fetch: Fetcher | None = None,
+) -> SpecPlan:
+    """The spec plan of ``target`` of ``recipe``'s lock.
+
+    ``target`` defaults to the first of the recipe's targets that the lock has.  ``host`` links
+    the prefix's python to this machine's ``/usr/bin/python3``, any other target to the
+    recipe's interpreter for it.  The changelog date is ``SOURCE_DATE_EPOCH`` when set.
+    """
+    if target is None:
+        have = {t.name for t in lock.target}
+        wanted = [t for t in recipe.stream.targets if t in have]
+        target = wanted[0] if wanted else recipe.stream.targets[0]
+    locked = lock.get_target(target)
+    interpreter = HOST_PYTHON if target == HOST else recipe.interpreter_for(target).executable
+    return plan_target(
+        StreamSettings.from_recipe(recipe),
+        locked,
+        store,
+        arch=get_target(target).arch or platform.machine(),
+        interpreter=interpreter,
+        date=changelog_date(os.environ.get("SOURCE_DATE_EPOCH")),
+        fetch=fetch,
     )
 
 
@@ -194,13 +183,8 @@ def fetch_sources(
 
     def one(src: SourceFetch) -> str:
         out = dest / src.filename
-        if not (out.is_file() and _sha256(out) == src.sha256):
-            path = fetch(src)
-            if _sha256(path) != src.sha256:
-                raise SpecGenError(
-                    f"{src.filename}: cached file does not match the lock's sha256",
-                    hint=f"delete {path} and run again",
-                )
+        if not (out.is_file() and sha256_file(out) == src.sha256):
+            path = verified(fetch, src)
             tmp = out.with_name(f".{out.name}.part")
             shutil.copyfile(path, tmp)
             tmp.replace(out)

@@ -373,7 +373,8 @@ def demo_plan(target: str, store_root: Path, *, host_python: str | None = None) 
     host target for ``host_python``, without fastlib, whose only wheel is for CPython 3.14)."""
     from streams.lock import lock_path, read_lock
     from streams.recipe import load_recipe
-    from streams.specgen import SourceInfoStore, StreamSettings, plan_target
+    from streams.sources import SourceInfoStore
+    from streams.specgen import StreamSettings, plan_target
 
     recipe = load_recipe(DEMO / "demo.toml")
     lock = read_lock(lock_path(DEMO / "demo.toml"))

@@ -18,7 +18,8 @@ from streams.builders.copr import (
     copr_config,
     dry_run_copr,
 )
-from streams.builders.plan import BuildPlan, PlanState
+from streams.builders.plan import BuildPlan
+from streams.builders.state import PlanState
 from streams.errors import ServiceError, UsageError
 from tests.helpers.buildplans import locked_target, tiny_srpms
 from tests.helpers.fakecopr import FakeCopr, serve_copr

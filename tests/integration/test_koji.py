@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from streams.builders.koji import KojiBackend, build_koji, koji_session, latest_tagged
-from streams.builders.plan import BuildPlan, PlanState
+from streams.builders.plan import BuildPlan
+from streams.builders.state import PlanState
 from streams.errors import BuildError, ServiceError
 from tests.helpers.buildplans import locked_target, tiny_srpms
 from tests.helpers.fakekoji import FakeKoji, serve_koji

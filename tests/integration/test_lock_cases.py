@@ -9,7 +9,7 @@ import pytest
 
 from streams.cli import main
 from streams.lock import lock_path, read_lock
-from streams.solver.graph import cycles, runtime_graph
+from streams.lock.graph import cycles, runtime_graph
 from tests.helpers.streamcase import TARGET, Scenario, violations
 
 pytestmark = pytest.mark.slow

@@ -16,7 +16,8 @@ from streams.builders.mock import (
     dry_run_mock,
     rebuild_argv,
 )
-from streams.builders.plan import BuildPlan, PlanState
+from streams.builders.plan import BuildPlan
+from streams.builders.state import PlanState
 from streams.errors import BuildError, UsageError
 from tests.helpers.buildplans import locked_target, tiny_srpms
 

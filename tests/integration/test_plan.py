@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from streams.builders.base import open_state
-from streams.builders.plan import BuildPlan, PlanState
+from streams.builders.plan import BuildPlan
+from streams.builders.state import PlanState
+from streams.builders.workspace import open_state
 from streams.errors import BuildError
 from streams.lock import Lock
 from tests.helpers.buildplans import locked_target

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from streams.builders.base import open_state
 from streams.builders.plan import BuildPlan, PlanNode
 from streams.builders.rpmbuild import build_local, check_host_python, staged_deps
+from streams.builders.workspace import open_state
 from streams.errors import BuildError, UsageError
 from tests.helpers.buildplans import locked_target
 

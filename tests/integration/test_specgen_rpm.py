@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from streams.lock import LockedPackage, LockedSource, LockedTarget
+from streams.sources import SourceInfoStore
 from streams.specgen import (
-    SourceInfoStore,
     StreamSettings,
     plan_target,
     render_plan,

@@ -19,7 +19,8 @@ from packaging.utils import canonicalize_name
 from streams.cli import main
 from streams.lock import LockedTarget, read_lock
 from streams.recipe import load_recipe
-from streams.specgen import SourceInfoStore, StreamSettings, plan_target, render_plan
+from streams.sources import SourceInfoStore
+from streams.specgen import StreamSettings, plan_target, render_plan
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 FIXTURE = ROOT / "tests" / "data" / "specgen" / "vllm"

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streams.lock import LockedEdge, LockedPackage, LockedTarget
-from streams.solver.graph import (
+from streams.lock.graph import (
     build_graph,
     cycles,
     generations,

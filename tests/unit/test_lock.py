@@ -84,7 +84,7 @@ def test_write_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     def boom(*_a: object, **_k: object) -> str:
         raise RuntimeError("crash while serialising")
 
-    import streams.lock as lockmod
+    import streams.lock.io as lockmod
 
     monkeypatch.setattr(lockmod, "dumps", boom)
     with pytest.raises(RuntimeError):

@@ -8,8 +8,9 @@ import pytest
 
 from streams.errors import SpecGenError
 from streams.lock import LockedPackage, LockedSource
+from streams.sources import choose_source
 from streams.specgen import naming
-from streams.specgen.context import changelog_date, choose_source
+from streams.specgen.context import changelog_date
 from tests.helpers.specgen_sources import demo_plan
 
 
@@ -88,8 +89,8 @@ def test_demo_plan_firewall_and_build_graph(tmp_path: Path) -> None:
 
 
 def test_rust_build_backends_bring_the_rust_toolchain() -> None:
-    from streams.specgen.context import _toolchain_for
+    from streams.specgen.requires import toolchain_for
 
-    assert _toolchain_for(["maturin>=1.0,<2.0"]) == ("cargo", "rust")
-    assert _toolchain_for(["setuptools", "setuptools_rust>=1.5"]) == ("cargo", "rust")
-    assert _toolchain_for(["hatchling", "not a requirement !"]) == ()
+    assert toolchain_for(["maturin>=1.0,<2.0"]) == ("cargo", "rust")
+    assert toolchain_for(["setuptools", "setuptools_rust>=1.5"]) == ("cargo", "rust")
+    assert toolchain_for(["hatchling", "not a requirement !"]) == ()

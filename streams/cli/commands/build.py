@@ -10,84 +10,20 @@ the build id or log, and the duration.
 
 from __future__ import annotations
 
-import os
-import platform
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from streams.builders.base import BuildOutcome, Reporter, open_state, rpmbuild_srpm
-from streams.builders.plan import BuildPlan, PlanNode, PlanState, State
+from streams.builders.base import BuildOutcome, Reporter
+from streams.builders.dispatch import BACKENDS, BuildRequest, BuildSession
+from streams.builders.state import PlanState, State
 from streams.cli.common import lock_file_option
 from streams.cli.params import echo_json, json_option, progress_enabled
-from streams.errors import LockError, UsageError
-from streams.lock import Lock, lock_path, read_lock
-from streams.recipe import Recipe, find_recipe, load_recipe
-from streams.targets import HOST
-
-BACKENDS = ("local", "mock", "copr", "koji")
-
-
-def _targets(lock: Lock, rec: Recipe, wanted: tuple[str, ...], backend: str) -> list[str]:
-    have = [t.name for t in lock.target]
-    if wanted:
-        missing = [t for t in wanted if t not in have]
-        if missing:
-            raise LockError(
-                f"the lock of {rec.name} has no target {', '.join(missing)} "
-                f"(it has: {', '.join(have) or 'none'})",
-                hint=f"run: streams lock {rec.name} --target {missing[0]}",
-            )
-        return list(wanted)
-    if backend == "local":
-        if HOST in have:
-            return [HOST]
-        ours = [t for t in rec.stream.targets if t in have]
-        return ours[:1] or have[:1]
-    return [t for t in rec.stream.targets if t in have] or have
-
-
-def _specgen(rec: Recipe, lock: Lock, target: str, out: Path) -> Path:
-    """Write the specs and sources of ``target`` into ``out`` (``SPECS/``, ``SOURCES/``)."""
-    from streams.specgen import (
-        SourceInfoStore,
-        StreamSettings,
-        changelog_date,
-        plan_target,
-        write_output,
-    )
-    from streams.targets import get_target
-
-    locked = lock.get_target(target)
-    arch = get_target(target).arch or platform.machine()
-    interpreter = "/usr/bin/python3" if target == HOST else rec.interpreter_for(target).executable
-    plan = plan_target(
-        StreamSettings.from_recipe(rec),
-        locked,
-        SourceInfoStore(),
-        arch=arch,
-        interpreter=interpreter,
-        date=changelog_date(os.environ.get("SOURCE_DATE_EPOCH")),
-    )
-    write_output(plan, out, sources=True)
-    return out
-
-
-def _srpms(out: Path) -> Callable[[PlanNode, str], Path]:
-    """An SrpmProvider over the specgen output: ``rpmbuild -bs`` once per spec."""
-    made: dict[Path, Path] = {}
-
-    def provide(node: PlanNode, target: str) -> Path:
-        base = out / target / "specs"
-        spec = base / "SPECS" / f"{node.rpm}.spec"
-        if spec not in made:
-            made[spec] = rpmbuild_srpm(spec, base / "SOURCES", out / target / "srpms")
-        return made[spec]
-
-    return provide
+from streams.errors import UsageError
+from streams.lock import require_lock
+from streams.recipe import find_recipe, load_recipe
 
 
 class _LiveReporter(Reporter):
@@ -248,176 +184,39 @@ def command(
     OUT/TARGET/repo.  A failure stops its dependants at once; the others finish; run again
     with --resume after fixing it.
     """
-    path = find_recipe(recipe)
-    rec = load_recipe(path)
-    lpath = lock_file or lock_path(path)
-    if not lpath.is_file():
-        raise LockError(
-            f"{rec.name} has no lock ({lpath} does not exist)",
-            hint=f"run: streams lock {recipe}" + (" --target host" if backend == "local" else ""),
-        )
-    lock = read_lock(lpath)
-    if lock.stream != rec.name:
-        raise UsageError(
-            f"the lock is for stream {lock.stream!r}, the recipe is {rec.name!r}",
-            hint=f"run: streams lock {recipe}",
-        )
-    names = _targets(lock, rec, targets, backend)
-    out = (output or Path("out") / rec.name).resolve()
-    plan = BuildPlan.from_lock([lock.get_target(t) for t in names], stream=rec.name)
+    rec = load_recipe(find_recipe(recipe))
+    lock = require_lock(
+        rec,
+        lock_file,
+        hint=f"run: streams lock {recipe}" + (" --target host" if backend == "local" else ""),
+    )
     koji_map = {}
     for item in koji_targets:
         key, sep, value = item.partition("=")
         if not sep:
             raise UsageError(f"--koji-target {item!r} is not TARGET=KOJITARGET")
         koji_map[key] = value
-
-    if backend == "local":
-        from streams.builders.rpmbuild import check_host_python
-        from streams.targets import host_python_version
-
-        check_host_python(names, host_python_version())
-    if dry_run:
-        click.echo(_dry_run(backend, plan, out, rec, mock_mode, koji_map, scratch))
-        return
-
-    for t in names:
-        _specgen(rec, lock, t, out / t / "specs")
-    state, requeue = open_state(plan, out, backend, resume=resume)
-    outcome = _run_backend(
-        backend, plan, state, requeue, out, rec, jobs, mock_mode, koji_hub, koji_map, scratch
-    )
-    published: dict[str, dict[str, str]] = {}
-    if backend == "local" and outcome.ok and not no_publish:
-        from streams.publish import publish_repo
-
-        for t in names:
-            res = publish_repo(
-                out / t / "rpms", out / t / "repo", stream=rec.name, summary=rec.stream.summary
-            )
-            published[t] = {"repo_dir": str(res.repo_dir), "repo_file": str(res.repo_file)}
-    if as_json:
-        data = outcome.to_dict()
-        data["published"] = published
-        echo_json(data)
-    else:
-        _print_summary(outcome, names)
-        for t, p in published.items():
-            click.echo(f"published {t}: {p['repo_dir']}")
-            click.echo(f"  dnf config: {p['repo_file']}")
-    outcome.raise_for_failures()
-
-
-def _dry_run(
-    backend: str,
-    plan: BuildPlan,
-    out: Path,
-    rec: Recipe,
-    mock_mode: str,
-    koji_map: dict[str, str],
-    scratch: bool,
-) -> str:
-    state = PlanState(plan, None, backend=backend)
-    head = plan.render()
-    if backend == "local":
-        lines = [head, "", "local builds (rpmbuild -bb --nodeps, staged dependencies):"]
-        for name in plan.order():
-            node = plan.nodes[name]
-            for t in node.targets:
-                lines.append(
-                    f"  rpmbuild -bb --define '_topdir {out / t / 'build' / node.rpm}' "
-                    f"--define 'stream_staging .../stage' {out / t / 'specs/SPECS'}/"
-                    f"{node.rpm}.spec"
-                )
-        return "\n".join(lines)
-    if backend == "copr":
-        from streams.builders.copr import CoprSettings, dry_run_copr
-
-        return dry_run_copr(plan, state, settings=CoprSettings.from_recipe(rec))
-    if backend == "mock":
-        from streams.builders.mock import dry_run_mock
-
-        return dry_run_mock(plan, state, outdir=out, mode=mock_mode)  # type: ignore[arg-type]
-    from streams.builders.koji import KojiBackend
-
-    kb = KojiBackend(
-        None,
-        lambda n, t: Path(f"{n.rpm}.src.rpm"),
+    request = BuildRequest(
+        backend=backend,
+        targets=targets,
+        jobs=jobs,
+        resume=resume,
+        publish=not no_publish,
+        mock_mode="rebuild" if mock_mode == "rebuild" else "chain",
+        koji_hub=koji_hub,
         koji_targets=koji_map,
         scratch=scratch,
-        weburl="KOJI",
     )
-    return head + "\n\n" + kb.dry_run(plan, state)
-
-
-def _run_backend(
-    backend: str,
-    plan: BuildPlan,
-    state: PlanState,
-    requeue: list[tuple[str, str]],
-    out: Path,
-    rec: Recipe,
-    jobs: int,
-    mock_mode: str,
-    koji_hub: str | None,
-    koji_map: dict[str, str],
-    scratch: bool,
-) -> BuildOutcome:
-    reporter: Reporter | None = None
-    live = progress_enabled()
-    if live:
-        reporter = _LiveReporter(state)
-    try:
-        if live:
-            assert isinstance(reporter, _LiveReporter)
-            reporter.__enter__()
-        if backend == "local":
-            from streams.builders.rpmbuild import build_local, specgen_layout
-
-            return build_local(
-                plan,
-                state,
-                specs=specgen_layout(lambda t: out / t / "specs"),
-                outdir=out,
-                jobs=jobs,
-                reporter=reporter,
-                requeue=requeue,
-            )
-        if backend == "copr":
-            from streams.builders.copr import CoprSettings, build_copr
-
-            return build_copr(
-                plan,
-                state,
-                settings=CoprSettings.from_recipe(rec),
-                srpms=_srpms(out),
-                reporter=reporter,
-            )
-        if backend == "mock":
-            from streams.builders.mock import build_mock
-
-            return build_mock(
-                plan,
-                state,
-                srpms=_srpms(out),
-                outdir=out,
-                mode=mock_mode,  # type: ignore[arg-type]
-                reporter=reporter,
-            )
-        if not koji_hub:
-            raise UsageError("--backend koji needs --koji-hub URL", hint="e.g. the hub's /kojihub")
-        from streams.builders.koji import build_koji
-
-        return build_koji(
-            plan,
-            state,
-            hub=koji_hub,
-            srpms=_srpms(out),
-            koji_targets=koji_map,
-            scratch=scratch,
-            reporter=reporter,
-        )
-    finally:
-        if live:
-            assert isinstance(reporter, _LiveReporter)
-            reporter.__exit__(None, None, None)
+    session = BuildSession(rec, lock, request, output)
+    if dry_run:
+        click.echo(session.dry_run())
+        return
+    result = session.build(_LiveReporter if progress_enabled() else None)
+    if as_json:
+        echo_json(result.to_dict())
+    else:
+        _print_summary(result.outcome, list(result.targets))
+        for t, p in result.published.items():
+            click.echo(f"published {t}: {p['repo_dir']}")
+            click.echo(f"  dnf config: {p['repo_file']}")
+    result.outcome.raise_for_failures()

@@ -7,11 +7,11 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
+from streams.builders.workspace import Workspace
 from streams.checks import CHECK_NAMES, CheckReport, CheckReporter, CheckResult, StreamRepo
 from streams.checks import check_stream as run_checks
 from streams.checks.image_prefix import image_prefix_warnings
 from streams.checks.rpms import find_rpms, read_rpm
-from streams.cli.commands.publish import default_dir
 from streams.cli.common import open_recipe, stderr_console, stdout_console
 from streams.cli.params import echo_json, json_option, progress_enabled
 from streams.cli.repo_options import base_repo_options, base_specs
@@ -53,7 +53,7 @@ def _other_stream(value: str, target: Target) -> StreamRepo:
     rec = open_recipe(value)  # its own error says when no such recipe exists
     return StreamRepo(
         rec.name,
-        default_dir(rec.name, target.name, "repo"),
+        Workspace.default(rec.name).repo(target.name),
         rec.prefix,
         tuple(rec.stream.exports),
     )
@@ -139,7 +139,7 @@ def command(
     tgt = get_target(target or rec.stream.targets[0])
     stream = StreamRepo(
         rec.name,
-        repo_dir or default_dir(rec.name, tgt.name, "repo"),
+        repo_dir or Workspace.default(rec.name).repo(tgt.name),
         rec.prefix,
         tuple(rec.stream.exports),
     )

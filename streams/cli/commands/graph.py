@@ -11,7 +11,7 @@ from streams.cli.common import lock_file_option, open_lock, open_recipe, pick_ta
 from streams.errors import ToolMissingError
 from streams.infra.fsutil import atomic_write_text
 from streams.infra.proc import run
-from streams.solver.graph import runtime_graph, to_dot, to_html
+from streams.lock.graph import runtime_graph, to_dot, to_html
 
 
 @click.command("graph")

@@ -13,7 +13,7 @@ from streams.cli.common import open_recipe, seed_option, stderr_console, stdout_
 from streams.cli.params import echo_json, json_option, progress_enabled, target_option
 from streams.cli.repo_options import base_repo_options
 from streams.lock import LockedTarget
-from streams.locking import LockOptions, LockReporter, lock_recipe
+from streams.lock.pipeline import LockOptions, LockReporter, lock_recipe
 from streams.solver.repos import RepoSpec
 
 

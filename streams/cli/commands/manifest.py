@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
+from streams.builders.workspace import Workspace
 from streams.checks.image_prefix import image_prefix_warnings
-from streams.cli.commands.publish import default_dir
 from streams.cli.common import open_recipe
 from streams.cli.params import echo_json, json_option
 from streams.infra.fsutil import atomic_write_text
@@ -84,7 +84,7 @@ def command(
     inp = manifest_input(
         rec,
         tgt,
-        repo_dir=repo_dir or default_dir(rec.name, tgt.name, "repo"),
+        repo_dir=repo_dir or Workspace.default(rec.name).repo(tgt.name),
         repo_url=repo_url,
         gpgkey=gpgkey,
     )

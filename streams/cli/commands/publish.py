@@ -7,18 +7,11 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
+from streams.builders.workspace import Workspace
 from streams.cli.common import open_recipe, stdout_console
 from streams.cli.params import echo_json, json_option
 from streams.publish import publish_repo
 from streams.targets import get_target
-
-DEFAULT_OUT = Path("out")
-
-
-def default_dir(stream: str, target: str, leaf: str) -> Path:
-    """``out/NAME/TARGET/LEAF``: where ``streams build`` puts RPMs (``rpms``) and where the
-    repository is published (``repo``)."""
-    return DEFAULT_OUT / stream / target / leaf
 
 
 @click.command("publish")
@@ -83,8 +76,8 @@ def command(
     rec = open_recipe(recipe)
     tname = get_target(target or rec.stream.targets[0]).name
     result = publish_repo(
-        rpms_dir or default_dir(rec.name, tname, "rpms"),
-        repo_dir or default_dir(rec.name, tname, "repo"),
+        rpms_dir or Workspace.default(rec.name).rpms(tname),
+        repo_dir or Workspace.default(rec.name).repo(tname),
         stream=rec.name,
         baseurl=baseurl,
         sign_key=sign_key,

@@ -2,40 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import platform
 from pathlib import Path
 
 import click
 
 from streams.cli.common import lock_file_option, seed_option
 from streams.cli.params import echo_json, json_option, progress_enabled
-from streams.errors import UsageError
-from streams.lock import Lock, LockedTarget, lock_path, read_lock
-from streams.recipe import Recipe, find_recipe, load_recipe
-from streams.specgen import (
-    SourceInfoStore,
-    StreamSettings,
-    Summary,
-    changelog_date,
-    plan_target,
-    write_output,
-)
-from streams.specgen.context import SpecPlan
-from streams.targets import HOST, get_target
-
-
-def _target_for(lock: Lock, recipe: Recipe, name: str | None) -> tuple[LockedTarget, str, str]:
-    """The locked target, its arch and the interpreter the prefix links to."""
-    if name is None:
-        have = {t.name for t in lock.target}
-        wanted = [t for t in recipe.stream.targets if t in have]
-        name = wanted[0] if wanted else recipe.stream.targets[0]
-    locked = lock.get_target(name)
-    target = get_target(name)
-    # host: the machine's own /usr/bin/python3; else the recipe's interpreter for the target
-    interpreter = "/usr/bin/python3" if name == HOST else recipe.interpreter_for(name).executable
-    return locked, target.arch or platform.machine(), interpreter
+from streams.lock import require_lock
+from streams.recipe import find_recipe, load_recipe
+from streams.sources import SourceInfoStore
+from streams.specgen import SpecPlan, Summary, plan_recipe_target, write_output
 
 
 @click.command("specgen")
@@ -78,26 +54,10 @@ def command(
     changelog date is SOURCE_DATE_EPOCH when set, else 2000-01-01, so the same lock always
     gives the same bytes.
     """
-    path = find_recipe(recipe)
-    rec = load_recipe(path)
-    lock = read_lock(lock_file or lock_path(path))
-    if lock.stream != rec.name:
-        raise UsageError(
-            f"the lock is for stream {lock.stream!r}, the recipe is {rec.name!r}",
-            hint=f"run: streams lock {rec.name}",
-        )
-    locked, arch, interpreter = _target_for(lock, rec, target)
-    settings = StreamSettings.from_recipe(rec)
-    store = SourceInfoStore(seeds=seeds)
-    plan = plan_target(
-        settings,
-        locked,
-        store,
-        arch=arch,
-        interpreter=interpreter,
-        date=changelog_date(os.environ.get("SOURCE_DATE_EPOCH")),
-    )
-    out = output or Path("specgen") / rec.name / locked.name
+    rec = load_recipe(find_recipe(recipe))
+    lock = require_lock(rec, lock_file)
+    plan = plan_recipe_target(rec, lock, target, SourceInfoStore(seeds=seeds))
+    out = output or Path("specgen") / rec.name / plan.target
     summary = _write(plan, out, not no_sources, jobs, progress_enabled() and not as_json)
     if as_json:
         echo_json(summary.to_dict())

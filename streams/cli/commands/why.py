@@ -12,7 +12,7 @@ from packaging.utils import canonicalize_name
 from streams.cli.common import lock_file_option, open_lock, open_recipe, pick_target, stdout_console
 from streams.cli.params import echo_json, json_option
 from streams.errors import UsageError
-from streams.solver.graph import reverse_deps, runtime_graph, why_paths
+from streams.lock.graph import reverse_deps, runtime_graph, why_paths
 
 
 @click.command("why")

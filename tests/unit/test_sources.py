@@ -1,4 +1,4 @@
-"""Build info of sdists, the content-addressed store, and build requirements -> BuildRequires."""
+"""Source inspection (sdist build info, source infos, the store); build requirements to specs."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 
 from streams.errors import SpecGenError
-from streams.specgen.buildinfo import (
+from streams.sources import (
     LEGACY_BACKEND,
     LEGACY_REQUIRES,
     SourceInfoStore,
-    map_build_requires,
     read_build_info,
     read_source_info,
 )
+from streams.specgen import map_build_requires
 from tests.helpers.specgen_sources import SOURCES, make_sdist
 
 

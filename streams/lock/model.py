@@ -30,22 +30,16 @@ Shape (``schema-version = 1``; see ``docs/lock-format.md``)::
     [[target.edge]]                  # runtime requirement edges between distributions
     from = "vllm"  to = "torch"  requirement = "torch==2.14.0"  kind = "runtime"
 
-The same inputs give byte-identical output: everything is sorted and nothing time-dependent is
-written.  Writes are atomic (a crash never leaves half a lock).
+Serialising, reading and writing live in :mod:`streams.lock.io`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import tomllib
-from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-import tomli_w
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from streams.errors import LockError
-from streams.infra.fsutil import atomic_write_text
 
 SCHEMA_VERSION = 1
 
@@ -173,82 +167,3 @@ class Lock(BaseModel):
 
 def _tkey(t: LockedTarget) -> str:
     return t.name
-
-
-def _normalised(lock: Lock) -> dict[str, Any]:
-    """The lock as plain data with every collection in a canonical order."""
-    data = lock.model_dump(by_alias=True, mode="json")
-    for t in data["target"]:
-        t["system"] = sorted(t["system"])
-        t["repo"] = sorted(t["repo"], key=lambda r: r["name"])
-        t["package"] = sorted(t["package"], key=lambda p: p["name"])
-        for p in t["package"]:
-            p["requires"] = sorted(p["requires"])
-            p["extras"] = sorted(p["extras"])
-            p["build-requires"] = sorted(p["build-requires"])
-            p["sources"] = sorted(p["sources"], key=lambda s: (s["kind"], s["filename"], s["url"]))
-        t["edge"] = sorted(
-            t["edge"], key=lambda e: (e["kind"], e["from"], e["to"], e["requirement"])
-        )
-    data["target"] = sorted(data["target"], key=lambda t: t["name"])
-    return data
-
-
-def dumps(lock: Lock) -> str:
-    """Serialise deterministically (same lock, same bytes)."""
-    header = (
-        "# This file is written by `streams lock`; do not edit it by hand.\n"
-        "# It records, per target, which Python distributions are reused from Fedora and\n"
-        "# which are bundled into the stream, and why.\n"
-    )
-    return header + tomli_w.dumps(_normalised(lock), multiline_strings=False, indent=4)
-
-
-def write_lock(path: Path, lock: Lock) -> None:
-    """Write ``lock`` to ``path`` atomically."""
-    atomic_write_text(path, dumps(lock))
-
-
-def read_lock(path: Path) -> Lock:
-    """Read and validate a lock file; errors name the file and say how to regenerate it."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise LockError(
-            f"{path}: no lock file", hint=f"run: streams lock {_stream_hint(path)}"
-        ) from exc
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise LockError(
-            f"{path}: not a valid lock file ({exc})",
-            hint=f"regenerate it: streams lock {_stream_hint(path)}",
-        ) from exc
-    version = data.get("schema-version")
-    if version != SCHEMA_VERSION:
-        raise LockError(
-            f"{path}: lock schema-version {version!r}, this streams reads {SCHEMA_VERSION}",
-            hint=f"regenerate it: streams lock {_stream_hint(path)}",
-        )
-    try:
-        return Lock.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(x) for x in first["loc"])
-        raise LockError(
-            f"{path}: invalid lock at {where}: {first['msg']}",
-            hint=f"regenerate it: streams lock {_stream_hint(path)}",
-        ) from exc
-
-
-def lock_path(recipe_path: Path) -> Path:
-    """Where the lock of a recipe lives: next to it, ``NAME.lock.toml``."""
-    return recipe_path.with_name(recipe_path.stem + ".lock.toml")
-
-
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _stream_hint(path: Path) -> str:
-    return path.name.removesuffix(".lock.toml")

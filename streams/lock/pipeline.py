@@ -1,8 +1,10 @@
 """``streams lock``: recipe + target → upstream closure → reconciliation → lock.
 
-This module wires the solver stages together for one recipe; each stage lives in its own
-module (``solver/upstream.py``, ``solver/repos.py``, ``solver/reconcile.py``).  It does no
-printing: progress goes through a :class:`LockReporter` whose methods do nothing by default.
+This module wires the stages together for one recipe: the upstream closure and the base come
+through the target's :class:`~streams.lock.context.LockContext` (``solver/upstream/``,
+``solver/repos/``), reconciliation is :func:`streams.solver.reconcile.reconcile`, and the build
+section is :mod:`streams.lock.build_section`.  It does no printing: progress goes through a
+:class:`LockReporter` whose methods do nothing by default.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
@@ -19,24 +21,25 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from streams.errors import LockError
-from streams.lock import (
+from streams.lock.build_section import add_build_section
+from streams.lock.context import LockContext, LockOptions
+from streams.lock.io import lock_path, read_lock, write_lock
+from streams.lock.model import (
     Lock,
     LockedEdge,
     LockedPackage,
     LockedRepo,
     LockedSource,
     LockedTarget,
-    lock_path,
-    read_lock,
-    write_lock,
 )
 from streams.recipe import Recipe
 from streams.solver.index import IndexClient
 from streams.solver.model import Decision, UpstreamClosure
 from streams.solver.pydeps import applicable_requirements, without_marker
-from streams.solver.reconcile import Policy, Reconciliation, reconcile
-from streams.solver.repos import BaseRepos, RepoSpec, target_specs
+from streams.solver.reconcile import Reconciliation, reconcile
 from streams.targets import Target, get_target
+
+__all__ = ["LockContext", "LockOptions", "LockReporter", "lock_recipe", "lock_target"]
 
 log = logging.getLogger(__name__)
 
@@ -51,32 +54,10 @@ class LockReporter:
         """``target`` is locked."""
 
 
-@dataclass(frozen=True, slots=True)
-class LockOptions:
-    """How to lock: which base, offline or not, extra index settings."""
-
-    base: str = "snapshot"  # "snapshot" | "live"
-    repos: tuple[RepoSpec, ...] = ()
-    offline: bool = False
-    index_url: str | None = None  # overrides the recipe's [index] url
-    seeds: tuple[Path, ...] = ()  # read-only recorded source infos (build requirements)
-    build_section: bool = True  # read sdists' build requirements into the lock
-
-
 def recipe_targets(recipe: Recipe, requested: Sequence[str]) -> list[Target]:
     """The targets to work on: the requested ones (``host`` allowed), else the recipe's."""
     names = list(requested) or list(recipe.stream.targets)
     return [get_target(n) for n in names]
-
-
-def policy_of(recipe: Recipe) -> Policy:
-    p = recipe.policy
-    return Policy(
-        prefer=p.prefer,
-        bundle=frozenset(canonicalize_name(n) for n in p.bundle),
-        fedora=frozenset(canonicalize_name(n) for n in p.fedora),
-        abi_coupled=frozenset(canonicalize_name(n) for n in p.abi_coupled),
-    )
 
 
 def lock_target(
@@ -84,33 +65,20 @@ def lock_target(
     target: Target,
     options: LockOptions,
     reporter: LockReporter | None = None,
+    *,
+    context: LockContext | None = None,
 ) -> LockedTarget:
-    """Resolve and reconcile ``recipe`` for one target."""
-    from streams.solver import upstream  # uv and the index client: imported when needed
-
+    """Resolve and reconcile ``recipe`` for one target (``context``: injected solver parts)."""
+    ctx = context or LockContext.for_target(recipe, target, options)
+    options = ctx.options
     rep = reporter or LockReporter()
-    interp = recipe.interpreter_for(target.name) if not target.is_host else target.interpreter(None)
-    specs = target_specs(
-        target, base="live" if options.base == "live" else "snapshot", repos=options.repos
-    )
     requirements = list(recipe.normalized_requires.values())
-    index_url = options.index_url or recipe.index.url
-    client = IndexClient(index_url, offline=options.offline)
     # The base repositories load in a worker thread while uv resolves upstream in its own
     # process: the two are independent, and the main thread mostly waits for uv.
-    rep.stage(target.name, f"resolving upstream for Python {interp.version}; loading base")
+    rep.stage(target.name, f"resolving upstream for Python {ctx.python}; loading base")
     with ThreadPoolExecutor(1, thread_name_prefix="base-load") as pool:
-        base_future = pool.submit(BaseRepos.load, specs, arch=target.arch, offline=options.offline)
-        closure = upstream.resolve(
-            requirements,
-            python=interp.version,
-            arch=target.arch,
-            index_url=index_url,
-            extra_index_urls=tuple(recipe.index.extra_urls),
-            offline=options.offline,
-            target=target.name,
-            client=client,
-        )
+        base_future = pool.submit(ctx.load_base)
+        closure = ctx.resolve(requirements)
         base = base_future.result()
     rep.stage(target.name, f"reconciling {len(closure.pins)} distributions with Fedora")
     label = target.name if not options.repos else f"{target.name} (--repo)"
@@ -119,26 +87,27 @@ def lock_target(
         [r.repo for r in base.repos],
         closure,
         stream=recipe.stream.name,
-        policy=policy_of(recipe),
+        policy=ctx.policy,
         target_label=label,
     )
-    rep.stage(target.name, "reading the requirements of Fedora's versions")
-    fedora_requires, notes = _fedora_requirements(client, closure, result, target.arch)
-    result = Reconciliation(
-        tuple(
-            d if d.name not in fedora_requires else replace(d, requires=fedora_requires[d.name])
-            for d in result.decisions
-        ),
-        result.edges,
-        result.warnings + tuple(notes),
-        result.solves,
-        result.system_packages,
-    )
+    if ctx.client is not None:
+        rep.stage(target.name, "reading the requirements of Fedora's versions")
+        fedora_requires, notes = _fedora_requirements(ctx.client, closure, result, target.arch)
+        result = Reconciliation(
+            tuple(
+                d if d.name not in fedora_requires else replace(d, requires=fedora_requires[d.name])
+                for d in result.decisions
+            ),
+            result.edges,
+            result.warnings + tuple(notes),
+            result.solves,
+            result.system_packages,
+        )
     locked = to_locked_target(
         target,
-        interp_version=interp.version,
-        interp_rpm=interp.rpm_name,
-        interp_main=interp.main,
+        interp_version=ctx.interpreter.version,
+        interp_rpm=ctx.interpreter.rpm_name,
+        interp_main=ctx.interpreter.main,
         base=options.base if not options.repos else "repos",
         repos=[
             LockedRepo(
@@ -150,21 +119,10 @@ def lock_target(
         recipe=recipe,
     )
     if options.build_section and locked.bundled():
-        from streams.lock_build import add_build_section
-        from streams.specgen.buildinfo import SourceInfoStore
-
         rep.stage(target.name, "reading the build requirements of bundled sdists")
-        locked, _section = add_build_section(
-            locked,
-            recipe=recipe,
-            platform=target,
-            specs=specs,
-            client=client,
-            store=SourceInfoStore(seeds=options.seeds),
-            offline=options.offline,
-            index_url=index_url,
-            policy=policy_of(recipe),
-        )
+        # The runtime reconciliation only added its candidates to ``base``: its base repos
+        # answer "does Fedora provide X?" as before, so the build section asks them too.
+        locked, _section = add_build_section(locked, ctx, base=base)
     rep.done(target.name, locked)
     return locked
 
@@ -301,7 +259,7 @@ def lock_recipe(
     recipe: Recipe,
     *,
     targets: Sequence[str] = (),
-    options: LockOptions = LockOptions(),
+    options: LockOptions | None = None,
     reporter: LockReporter | None = None,
     path: Path | None = None,
 ) -> tuple[Lock, Path]:
@@ -310,6 +268,7 @@ def lock_recipe(
     Targets not asked for keep what an existing lock says about them, so ``--target`` can
     refresh one target at a time.  The write is atomic.
     """
+    options = options or LockOptions()
     if recipe.path is None:
         raise LockError("the recipe has no file path; cannot place its lock")
     out = path or lock_path(recipe.path)
@@ -329,12 +288,3 @@ def lock_recipe(
         lock = lock.with_target(lock_target(recipe, target, options, reporter))
     write_lock(out, lock)
     return lock, out
-
-
-def load_lock_for(recipe: Recipe, path: Path | None = None) -> tuple[Lock, Path, bool]:
-    """The recipe's lock, its path, and whether the recipe changed since it was written."""
-    if recipe.path is None:
-        raise LockError("the recipe has no file path; cannot find its lock")
-    where = path or lock_path(recipe.path)
-    lock = read_lock(where)
-    return lock, where, lock.recipe_sha256 != recipe.sha256

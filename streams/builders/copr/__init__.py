@@ -1,0 +1,113 @@
+"""Copr backend: the plan's generations as Copr batches, watched, cancelled on failure, resumable.
+
+Protocol facts are in ``docs/reference/contracts.md`` §1 (fedora-copr/copr @5d37cd8); in short:
+
+* ``copr.v3.Client(config)``; ``~/.config/copr`` by default, ``COPR_URL``/``COPR_LOGIN``/
+  ``COPR_USERNAME``/``COPR_TOKEN`` override it.  The token is secret: every message that leaves
+  this module goes through :func:`redact`.
+* One build per package holds all the targets' chroots (``buildopts["chroots"]``); targets whose
+  SRPMs differ get one build per distinct SRPM.
+* Generation *g* is one batch: its first build has ``after_build_id`` = the first build of
+  generation *g-1*, the others ``with_build_id`` = its own first build
+  (``builds_logic.setup_batch``).  So batches == generations.
+* Copr starts a batch once the batch before it *finished*, failed or not.  So when a build
+  fails, streams cancels the builds of its dependants at once (``build_proxy.cancel``) and marks
+  them skipped.
+* Build ids are written into the plan state as soon as Copr returns them; ``--resume`` submits
+  only what did not succeed and re-attaches to builds that are still running.
+
+API calls for a fresh run of P packages in G generations on C chroots: ``1`` project get
+``+ 1`` add or edit when needed ``+ P`` submissions ``+`` polling.  Polling asks each watched
+build's state (``build_proxy.get``) while at most :data:`LIST_THRESHOLD` builds are watched,
+else one ``build_proxy.get_list`` page (100 builds) per round, and fetches a build's chroot
+list only when its state changes (pending -> running -> final: 2 per build).  So about
+``2 + 3P + R`` calls for P package builds and R poll rounds, independent of G; one SRPM per
+package and target, so P grows with the chroots; ``bench/copr_calls.py`` measured 1,093 calls
+for the vLLM plan (365 builds over 2 chroots, 15 generations = 15 batches).
+
+Modules: :mod:`._config` (project settings, client configuration, redaction), :mod:`._api`
+(the client behind one choke point), :mod:`._backend` (submitting and watching),
+:mod:`._dryrun` (what a run would do).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from streams.builders.base import BuildOutcome, Reporter, SrpmProvider
+from streams.builders.copr._api import CoprApi
+from streams.builders.copr._backend import LIST_THRESHOLD, PAGE, TERMINAL, CoprBackend
+from streams.builders.copr._config import (
+    DEFAULT_URL,
+    ENV_KEYS,
+    CoprSettings,
+    copr_config,
+    redact,
+    secrets_of,
+)
+from streams.builders.copr._dryrun import chroots_for, render_dry_run
+from streams.builders.plan import BuildPlan
+from streams.builders.state import PlanState
+
+__all__ = [
+    "DEFAULT_URL",
+    "ENV_KEYS",
+    "LIST_THRESHOLD",
+    "PAGE",
+    "TERMINAL",
+    "CoprApi",
+    "CoprBackend",
+    "CoprSettings",
+    "build_copr",
+    "chroots_for",
+    "copr_config",
+    "dry_run_copr",
+    "redact",
+    "render_dry_run",
+    "secrets_of",
+]
+
+
+def build_copr(
+    plan: BuildPlan,
+    state: PlanState,
+    *,
+    settings: CoprSettings,
+    srpms: SrpmProvider,
+    config: Mapping[str, Any] | None = None,
+    config_path: Path | None = None,
+    poll_interval: float = 30.0,
+    reporter: Reporter | None = None,
+    retries: int = 4,
+    backoff: float = 2.0,
+) -> BuildOutcome:
+    """Build ``plan`` in Copr: the whole backend behind plain arguments (for ``streams build``).
+
+    ``config`` (a dict like ``~/.config/copr``'s ``[copr-cli]``) wins over ``config_path`` and
+    the environment.  Raises :class:`ServiceError` when Copr is unusable; failed packages are
+    in the outcome (``outcome.raise_for_failures()``).
+    """
+    backend = CoprBackend.connect(
+        settings,
+        srpms,
+        config=config,
+        config_path=config_path,
+        poll_interval=poll_interval,
+        reporter=reporter,
+        retries=retries,
+        backoff=backoff,
+    )
+    return backend.build(plan, state)
+
+
+def dry_run_copr(
+    plan: BuildPlan,
+    state: PlanState | None,
+    *,
+    settings: CoprSettings,
+    owner: str | None = None,
+) -> str:
+    """``--dry-run``: the batches and API calls, with no credentials needed."""
+    return render_dry_run(plan, state, settings, owner=owner or settings.owner or "OWNER")

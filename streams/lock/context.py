@@ -1,0 +1,137 @@
+"""What locking one target needs, passed once: its settings, the resolver and the base loader.
+
+:class:`LockContext` is made per target by :meth:`LockContext.for_target`, which binds the
+real resolver (uv, :func:`streams.solver.upstream.resolve`) and the real base loader
+(libsolv, :meth:`streams.solver.repos.BaseRepos.load`) to the target's settings.  The lock
+stages only ever call :meth:`LockContext.resolve` and :meth:`LockContext.load_base`, so tests
+hand in a context whose resolver returns a recorded closure and whose base is a tiny repo:
+the build section is then tested without uv.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from streams.recipe import Recipe
+from streams.solver.index import IndexClient
+from streams.solver.model import UpstreamClosure
+from streams.solver.reconcile import Policy
+from streams.solver.repos import BaseRepos, RepoSpec, target_specs
+from streams.sources import Fetcher, SourceInfoStore, cached_source
+from streams.targets import Interpreter, Target
+
+Resolver = Callable[[Sequence[Requirement]], UpstreamClosure]
+"""Requirements in, the upstream closure for the context's target out (raises
+:class:`~streams.errors.ResolutionError` when they cannot be resolved together)."""
+
+BaseLoader = Callable[[], BaseRepos]
+"""A fresh libsolv pool holding the target's base repositories.  Fresh each call: a
+reconciliation adds its candidates (and ``abi-coupled`` requirements) to the pool it is given."""
+
+
+@dataclass(frozen=True, slots=True)
+class LockOptions:
+    """How to lock: which base, offline or not, extra index settings."""
+
+    base: str = "snapshot"  # "snapshot" | "live"
+    repos: tuple[RepoSpec, ...] = ()
+    offline: bool = False
+    index_url: str | None = None  # overrides the recipe's [index] url
+    seeds: tuple[Path, ...] = ()  # read-only recorded source infos (build requirements)
+    build_section: bool = True  # read sdists' build requirements into the lock
+
+
+def policy_of(recipe: Recipe) -> Policy:
+    """The recipe's ``[policy]`` as the reconciler takes it (names normalised)."""
+    p = recipe.policy
+    return Policy(
+        prefer=p.prefer,
+        bundle=frozenset(canonicalize_name(n) for n in p.bundle),
+        fedora=frozenset(canonicalize_name(n) for n in p.fedora),
+        abi_coupled=frozenset(canonicalize_name(n) for n in p.abi_coupled),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LockContext:
+    """One target of one recipe being locked."""
+
+    recipe: Recipe
+    target: Target
+    interpreter: Interpreter
+    """The interpreter the stream runs on there (the recipe's choice, else the main one)."""
+    options: LockOptions
+    specs: tuple[RepoSpec, ...]
+    """The base repositories of the target (``--repo``, live or the embedded snapshot)."""
+    resolve: Resolver
+    load_base: BaseLoader
+    client: IndexClient | None = None
+    """The index client the resolver uses (the pipeline also reads Fedora's versions' core
+    metadata through it); None in tests that inject a resolver."""
+    store: SourceInfoStore = field(default_factory=SourceInfoStore)
+    """Source infos (what each sdist needs to build), with the options' seeds."""
+    fetch: Fetcher = cached_source
+    """How a source whose info is not stored is fetched (verified against the lock's sha256)."""
+
+    @property
+    def python(self) -> str:
+        """``X.Y`` of :attr:`interpreter`."""
+        return self.interpreter.version
+
+    @property
+    def policy(self) -> Policy:
+        return policy_of(self.recipe)
+
+    @property
+    def offline(self) -> bool:
+        return self.options.offline
+
+    @classmethod
+    def for_target(cls, recipe: Recipe, target: Target, options: LockOptions) -> LockContext:
+        """The real context: uv against the recipe's index, libsolv on the target's base."""
+        from streams.solver import upstream  # uv and the index client: imported when needed
+
+        interp = (
+            recipe.interpreter_for(target.name) if not target.is_host else target.interpreter(None)
+        )
+        python = interp.version
+        specs = tuple(
+            target_specs(
+                target,
+                base="live" if options.base == "live" else "snapshot",
+                repos=options.repos,
+            )
+        )
+        index_url = options.index_url or recipe.index.url
+        client = IndexClient(index_url, offline=options.offline)
+        resolver: Resolver = partial(
+            upstream.resolve,
+            python=python,
+            arch=target.arch,
+            index_url=index_url,
+            extra_index_urls=tuple(recipe.index.extra_urls),
+            offline=options.offline,
+            target=target.name,
+            client=client,
+        )
+        loader: BaseLoader = partial(
+            BaseRepos.load, specs, arch=target.arch, offline=options.offline
+        )
+        return cls(
+            recipe=recipe,
+            target=target,
+            interpreter=interp,
+            options=options,
+            specs=specs,
+            resolve=resolver,
+            load_base=loader,
+            client=client,
+            store=SourceInfoStore(seeds=options.seeds),
+            fetch=partial(cached_source, offline=options.offline),
+        )

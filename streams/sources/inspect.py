@@ -1,0 +1,253 @@
+"""Reading a downloaded sdist or wheel, once, without unpacking it.
+
+- :func:`read_build_info`: ``[build-system]`` of ``pyproject.toml`` (``requires``,
+  ``build-backend``, ``backend-path``) and whether the sdist builds native code.
+- :func:`read_source_info`: the core metadata a spec shows (summary, description, license
+  fields, home page) and, for wheels, the console scripts, whether the wheel is pure, and the
+  shared libraries it ships.
+
+The text read here is untrusted: specgen escapes it before it reaches a spec.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import zipfile
+from collections.abc import Callable, Iterable
+from pathlib import Path, PurePosixPath
+from typing import Literal, TypeVar
+
+from streams.errors import SourceError
+from streams.infra.archive import Archive, ArchiveError
+from streams.solver.index import MetadataReadError, parse_core_metadata
+from streams.sources.model import (
+    LEGACY_BACKEND,
+    LEGACY_REQUIRES,
+    MAX_DESCRIPTION,
+    BuildInfo,
+    SourceInfo,
+)
+
+# File suffixes of compiled-language sources: an sdist containing them builds extension
+# modules (arch-specific RPM, needs a compiler).  Build backends that always compile.
+_NATIVE_SUFFIXES = frozenset(
+    {".c", ".cc", ".cpp", ".cxx", ".pyx", ".rs", ".f", ".f90", ".cu", ".go", ".zig"}
+)
+_NATIVE_BACKENDS = ("maturin", "mesonpy", "scikit_build_core", "setuptools_rust")
+# A shared library shipped in a wheel: lib*.so or lib*.so.N (auditwheel's vendored copies in
+# NAME.libs/ keep their SONAME as the file name); Python extension modules are not libraries.
+_SHARED_LIB = re.compile(r"^lib[^/]*\.so(\.[0-9][0-9.]*)?$")
+
+
+def _open(path: Path, opened: zipfile.ZipFile | None = None) -> Archive:
+    try:
+        return Archive(path, opened=opened)
+    except ArchiveError as exc:
+        raise SourceError(
+            str(exc), hint="the cached file may be truncated; delete it from the cache and retry"
+        ) from exc
+
+
+_T = TypeVar("_T")
+
+
+def _guard(path: Path, read: Callable[[], _T]) -> _T:
+    """Run ``read``; an unreadable member becomes a SourceError naming the file."""
+    try:
+        return read()
+    except ArchiveError as exc:
+        raise SourceError(str(exc), hint=f"check or re-download {path.name}") from exc
+
+
+def _top_level(names: Iterable[str], basename: str) -> str | None:
+    """``TOP/basename`` if the archive has it (sdists have one top-level directory)."""
+    paths = [PurePosixPath(n) for n in names]
+    found = sorted(
+        (str(p) for p in paths if p.name == basename and len(p.parts) <= 2),
+        key=lambda n: (len(PurePosixPath(n).parts), n),
+    )
+    return found[0] if found else None
+
+
+def _build_info(archive: Archive, names: list[str]) -> BuildInfo:
+    native = any(PurePosixPath(n).suffix.lower() in _NATIVE_SUFFIXES for n in names)
+    member = _top_level(names, "pyproject.toml")
+    if member is None:
+        return BuildInfo(LEGACY_REQUIRES, LEGACY_BACKEND, legacy=True, native=native)
+    try:
+        data = tomllib.loads(archive.read(member).decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SourceError(
+            f"{archive.name}: {member} is not valid TOML ({exc})",
+            hint="pip and build fail on it too; bundle a wheel instead ([packages.NAME] "
+            'source = "wheel") or point [packages.NAME] url at a fixed sdist',
+        ) from exc
+    system = data.get("build-system")
+    if not isinstance(system, dict):
+        return BuildInfo(LEGACY_REQUIRES, LEGACY_BACKEND, legacy=True, native=native)
+    requires = system.get("requires")
+    if not isinstance(requires, list) or not all(isinstance(r, str) for r in requires):
+        # PEP 518: "requires" is mandatory in [build-system]; pip refuses such a project.
+        raise SourceError(
+            f"{archive.name}: {member} has [build-system] without a list of strings in 'requires'",
+            hint="PEP 518 makes 'requires' mandatory; this sdist cannot be built as it is",
+        )
+    backend = system.get("build-backend")
+    path = system.get("backend-path", [])
+    backend_text = backend if isinstance(backend, str) and backend else LEGACY_BACKEND
+    if any(backend_text.startswith(b) for b in _NATIVE_BACKENDS):
+        native = True
+    return BuildInfo(
+        requires=tuple(requires),
+        backend=backend_text,
+        backend_path=tuple(str(p) for p in path) if isinstance(path, list) else (),
+        legacy=not (isinstance(backend, str) and backend),
+        native=native,
+    )
+
+
+def read_build_info(sdist: Path) -> BuildInfo:
+    """The build system of ``sdist`` (a .tar.gz/.zip on disk): requires, backend, backend-path.
+
+    Without ``pyproject.toml`` or ``[build-system]``: :data:`LEGACY_REQUIRES` and
+    :data:`LEGACY_BACKEND` (``legacy=True``).  Raises :class:`SourceError` for unreadable
+    archives and invalid ``pyproject.toml``.
+    """
+    with _open(sdist) as archive:
+        return _guard(sdist, lambda: _build_info(archive, archive.names()))
+
+
+def _first_paragraphs(text: str) -> str:
+    """Prose from the start of a README: skip headings, badges, HTML, code and tables."""
+    keep: list[str] = []
+    size = 0
+    in_code = False
+    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
+        stripped = block.strip()
+        if stripped.startswith(("```", "~~~")):
+            fences = stripped.count("```") + stripped.count("~~~")
+            in_code = not in_code if fences % 2 else in_code
+            continue
+        if in_code or not stripped:
+            continue
+        lines = stripped.splitlines()
+        first = lines[0].lstrip()
+        if (
+            first.startswith(("#", "<", "[!", "![", "|", ".. ", "[![", "---", "===", "***", ">"))
+            or (len(lines) == 2 and re.fullmatch(r"[=\-~^*#]{3,}", lines[1].strip()))
+            or re.fullmatch(r"[=\-~^*#]{3,}", first)
+            or len(stripped) < 40
+        ):
+            continue
+        keep.append(" ".join(line.strip() for line in lines))
+        size += len(keep[-1])
+        if size >= 400:
+            break
+    return "\n\n".join(keep)[:MAX_DESCRIPTION]
+
+
+def _project_url(home_page: str | None, urls: Iterable[tuple[str, str]]) -> str:
+    if home_page and home_page.strip() and home_page.strip().upper() != "UNKNOWN":
+        return home_page.strip()
+    table = [(label.strip().lower(), url.strip()) for label, url in urls]
+    for wanted in ("homepage", "home", "home-page", "source", "source code", "repository"):
+        for label, url in table:
+            if label == wanted:
+                return url
+    return table[0][1] if table else ""
+
+
+def _entry_point_scripts(text: str) -> tuple[str, ...]:
+    """``[console_scripts]`` and ``[gui_scripts]`` names of an entry_points.txt (INI format,
+    https://packaging.python.org/en/latest/specifications/entry-points/)."""
+    scripts: list[str] = []
+    section = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1].strip()
+            continue
+        if section in ("console_scripts", "gui_scripts") and "=" in line:
+            scripts.append(line.split("=", 1)[0].strip())
+    return tuple(sorted(set(scripts)))
+
+
+def read_source_info(
+    path: Path,
+    kind: Literal["sdist", "wheel"],
+    name: str,
+    version: str,
+    *,
+    opened: zipfile.ZipFile | None = None,
+) -> SourceInfo:
+    """Everything :mod:`streams.specgen` needs from one downloaded source file.
+
+    ``opened``: a wheel already open as a zip file (e.g. over HTTP range requests), read
+    instead of ``path`` (which then only names it in messages).
+    """
+    with _open(path, opened) as archive:
+        return _guard(path, lambda: _read_source_info(archive, path, kind, name, version))
+
+
+def _read_source_info(
+    archive: Archive, path: Path, kind: Literal["sdist", "wheel"], name: str, version: str
+) -> SourceInfo:
+    names = archive.names()
+    build: BuildInfo | None = None
+    scripts: tuple[str, ...] = ()
+    libs: tuple[str, ...] = ()
+    if kind == "wheel":
+        dist_info = sorted(
+            (n for n in names if re.fullmatch(r"[^/]+\.dist-info/METADATA", n)), key=len
+        )
+        if not dist_info:
+            raise SourceError(f"{path.name}: no *.dist-info/METADATA in the wheel")
+        meta_member = dist_info[0]
+        folder = meta_member.rsplit("/", 1)[0]
+        if f"{folder}/entry_points.txt" in names:
+            scripts = _entry_point_scripts(
+                archive.read(f"{folder}/entry_points.txt").decode("utf-8", "replace")
+            )
+        wheel_file = archive.read(f"{folder}/WHEEL").decode("utf-8", "replace")
+        purelib = re.search(r"(?mi)^Root-Is-Purelib:\s*true\s*$", wheel_file) is not None
+        basenames = {PurePosixPath(n).name for n in names}
+        libs = tuple(sorted(b for b in basenames if _SHARED_LIB.match(b)))
+        native = any(n.endswith(".so") or ".so." in PurePosixPath(n).name for n in names)
+        pure = purelib and not native
+    else:
+        build = _build_info(archive, names)
+        pure = not build.native
+        pkg_info = _top_level(names, "PKG-INFO")
+        if pkg_info is None:
+            raise SourceError(f"{path.name}: no PKG-INFO in the sdist")
+        meta_member = pkg_info
+    try:
+        md = parse_core_metadata(
+            archive.read(meta_member),
+            source="wheel" if kind == "wheel" else "sdist",
+            filename=path.name,
+            file_sha256=None,
+            fallback_name=name,
+            fallback_version=version,
+        )
+    except MetadataReadError as exc:
+        raise SourceError(f"{path.name}: unreadable core metadata ({exc})") from exc
+    return SourceInfo(
+        kind=kind,
+        name=name,
+        version=version,
+        summary=md.summary or "",
+        description=_first_paragraphs(md.description or ""),
+        license_expression=md.license_expression or "",
+        license=(md.license or "")[:400],
+        license_classifiers=tuple(c for c in md.classifiers if c.startswith("License ::")),
+        url=_project_url(md.home_page, md.project_urls),
+        build=build,
+        pure=pure,
+        console_scripts=scripts,
+        shared_libs=libs,
+        extras=md.provides_extra,
+    )
