@@ -2,8 +2,8 @@
 
 Generates (once, cached) a synthetic rpm-md repository with Fedora's size and shape — 75,000
 packages, about 8 provides and 12 requires each with a long tail, sonames, python3dist names,
-rich dependencies and file provides — through :mod:`streams.repodata`, then measures, each in
-a fresh subprocess so peak memory is per measurement:
+rich dependencies and file provides — through :mod:`tools.snapshots.repodata`, then measures, each
+in a fresh subprocess so peak memory is per measurement:
 
 * raw     ``solv.xfopen`` + ``Repo.add_rpmmd`` of primary.xml.gz, nothing else
 * cold    ``streams.solver.repos.load_base`` with an empty cache: checksum check of the file,
@@ -91,7 +91,7 @@ def generate(dest: Path, n: int) -> Path:
     what Fedora looks like.
     """
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from streams.repodata import PackageInfo, write_repo
+    from tools.snapshots.repodata import PackageInfo, write_repo
 
     rng = random.Random(SEED)
     names = []

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from streams.infra.http import RetryPolicy
 from streams.solver.index import IndexClient
-from tests.helpers.fakeindex import FakeIndex
+from tools.devkit.fakeindex import FakeIndex
 
 FAST = RetryPolicy(attempts=2, backoff=0.01)
 

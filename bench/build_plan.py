@@ -30,7 +30,7 @@ from streams.builders.rpmbuild import build_local, staged_deps
 from streams.builders.workspace import open_state
 from streams.lock import read_lock
 from streams.targets import host_python_version
-from tests.helpers.buildplans import locked_target
+from tools.devkit.buildplans import locked_target
 
 VLLM_LOCK = Path(__file__).resolve().parents[1] / "tests/data/specgen/vllm/vllm.lock.toml"
 

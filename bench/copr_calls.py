@@ -1,7 +1,7 @@
 """Benchmark: Copr API calls and batches for a vLLM-sized build plan.
 
 Runs the Copr backend (real ``copr.v3`` client) against the local fake Copr frontend
-(``tests/helpers/fakecopr.py``) on the real vLLM lock (``tests/data/specgen/vllm/vllm.lock.toml``,
+(``tools/devkit/fakecopr.py``) on the real vLLM lock (``tests/data/specgen/vllm/vllm.lock.toml``,
 made by ``streams lock`` with its build section, or ``--lock FILE``): its plan across both
 chroots, then each chroot alone.  Every build runs 3 poll rounds in the fake.  SRPMs are
 placeholder files with the right names (the fake reads only the file name), so the run measures
@@ -29,8 +29,8 @@ from streams.builders.copr import CoprApi, CoprBackend, CoprSettings
 from streams.builders.plan import BuildPlan, PlanNode
 from streams.builders.state import PlanState
 from streams.lock import read_lock
-from tests.helpers.buildplans import locked_target
-from tests.helpers.fakecopr import serve_copr
+from tools.devkit.buildplans import locked_target
+from tools.devkit.fakecopr import serve_copr
 
 TARGETS = ("fedora-44-x86_64", "fedora-45-x86_64")
 VLLM_LOCK = Path(__file__).resolve().parents[1] / "tests/data/specgen/vllm/vllm.lock.toml"

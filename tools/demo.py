@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.helpers.demo import STREAMS, prepare  # noqa: E402
+from tools.devkit.demo import STREAMS, prepare  # noqa: E402
 
 
 def main() -> int:

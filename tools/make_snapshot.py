@@ -7,7 +7,7 @@
 Reads ``streams/data/fedora/<snapshot>.tsv`` and ``interpreters.tsv``, fetches each row's core
 metadata from the index (cached by sha256 under the streams cache, so reruns are cheap), and
 writes ``<snapshot>/repodata/`` plus ``<snapshot>/missing-metadata.tsv``.  The logic lives in
-:mod:`streams.solver.snapshot`; this script only parses arguments and prints the summary.
+:mod:`tools.snapshots.snapshot`; this script only parses arguments and prints the summary.
 Exits 1 when a metadata fetch failed for network reasons (rerun: the cache keeps what worked),
 unless ``--allow-fetch-errors``.  See docs/snapshots.md.
 """
@@ -22,11 +22,14 @@ from pathlib import Path
 
 import click
 
-from streams.errors import StreamsError
-from streams.solver.index import DEFAULT_INDEX_URL, IndexClient, Reporter
-from streams.solver.snapshot import SNAPSHOTS, generate, get_snapshot, is_transient
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-DATA = Path(__file__).resolve().parent.parent / "streams" / "data" / "fedora"
+from streams.errors import StreamsError  # noqa: E402
+from streams.solver.index import DEFAULT_INDEX_URL, IndexClient, Reporter  # noqa: E402
+from tools.snapshots.snapshot import SNAPSHOTS, generate, get_snapshot, is_transient  # noqa: E402
+
+DATA = ROOT / "streams" / "data" / "fedora"
 
 
 class _Progress(Reporter):

@@ -47,10 +47,17 @@ from packaging.tags import Tag, compatible_tags, cpython_tags
 from packaging.utils import parse_wheel_filename
 from packaging.version import Version
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from streams.errors import ServiceError, StreamsError
 from streams.infra import http
 from streams.infra.proc import run
-from streams.solver.index import DEFAULT_INDEX_URL, DistFile, IndexClient, read_wheel_metadata
+from streams.solver.index import (
+    DEFAULT_INDEX_URL,
+    DistFile,
+    IndexClient,
+    read_wheel_metadata,
+)
 from streams.solver.index._ranged import RangeFile, parse_content_range
 from streams.solver.upstream import GLIBC_PLATFORM, find_uv, parse_pylock, uv_compile
 
@@ -195,7 +202,7 @@ def fedora_versions(
     """Versions the given embedded snapshots ship of the pinned distributions, pins excluded."""
     from importlib import resources
 
-    from streams.solver.snapshot import parse_table, pep440_version
+    from tools.snapshots.snapshot import parse_table, pep440_version
 
     out: dict[str, set[Version]] = {}
     for snap in snapshots:

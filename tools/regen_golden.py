@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from streams.specgen import render_plan  # noqa: E402
-from tests.helpers.specgen_sources import demo_plan  # noqa: E402
+from tools.devkit.specgen_sources import demo_plan  # noqa: E402
 
 GOLDEN = ROOT / "tests" / "data" / "specgen" / "golden"
 TARGETS = ("fedora-44-x86_64", "fedora-45-x86_64")

@@ -30,7 +30,8 @@ from streams.recipe._models import (
     RequirementSpec,
     StreamSection,
 )
-from streams.recipe._plan import TargetPlan, plan_recipe, recipe_schema
+from streams.recipe._plan import TargetPlan, plan_recipe, recipe_schema, target_plans
+from streams.recipe._scaffold import scaffold_recipe
 
 __all__ = [
     "DEFAULT_INDEX",
@@ -55,6 +56,8 @@ __all__ = [
     "recipe_dirs",
     "recipe_schema",
     "render_path",
+    "scaffold_recipe",
     "shipped_recipes_dir",
+    "target_plans",
     "validate_recipes",
 ]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from streams.cli import main
-from tests.helpers.rpmfixtures import FixtureRpm, build_rpms, make_repo
+from tools.devkit.rpmfixtures import FixtureRpm, build_rpms, make_repo
 
 pytestmark = pytest.mark.e2e
 

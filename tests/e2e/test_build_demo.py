@@ -1,6 +1,6 @@
 """The two demo streams end to end: lock, build locally, publish, check, install, run.
 
-``greeter`` and ``other`` (tests/data/demo, see tests/helpers/demo.py) pin conflicting
+``greeter`` and ``other`` (tests/data/demo, see tools/devkit/demo.py) pin conflicting
 versions of ``colorlib`` (2.0 and 1.5) over a base repo of real RPMs holding ``colorlib`` 1.5
 and ``textfmt`` 1.1; ``greeter-app`` builds with ``tinybackend``, which its stream bundles.
 Both streams are locked for the host, built with ``streams build --backend local -j 2``
@@ -26,7 +26,7 @@ import pytest
 from streams.checks.smoke import base_site_dirs, sandbox_argv
 from streams.cli import main
 from streams.lock import read_lock
-from tests.helpers.demo import Demo, prepare
+from tools.devkit.demo import Demo, prepare
 
 pytestmark = [
     pytest.mark.e2e,

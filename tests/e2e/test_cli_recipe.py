@@ -16,7 +16,7 @@ import pytest
 
 from streams.cli import main
 from streams.recipe import load_recipe
-from tests.helpers.fakeindex import FakeIndex
+from tools.devkit.fakeindex import FakeIndex
 
 pytestmark = pytest.mark.e2e
 

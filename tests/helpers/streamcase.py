@@ -2,8 +2,8 @@
 
 ``Scenario`` writes, under a temporary directory,
 
-* a PEP 503 *file index* of real wheels (``tests.helpers.fakeindex``) that uv resolves against,
-* a real rpm-md base repository (``streams.repodata.write_repo`` on createrepo_c) whose
+* a PEP 503 *file index* of real wheels (``tools.devkit.fakeindex``) that uv resolves against,
+* a real rpm-md base repository (``tools.snapshots.repodata.write_repo`` on createrepo_c) whose
   packages look like Fedora's ``python3-DIST``: ``python3dist()``/``python3.Xdist()`` provides
   and the requires Fedora's generator derives from their metadata (``pydeps.requires_for``),
   plus the interpreter providing ``python(abi)``,
@@ -24,10 +24,10 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from streams.lock import LockedTarget
-from streams.repodata import PackageInfo, write_repo
 from streams.solver.pydeps import requires_for
 from streams.solver.versions import rpm_version
-from tests.helpers.fakeindex import FakeIndex
+from tools.devkit.fakeindex import FakeIndex
+from tools.snapshots.repodata import PackageInfo, write_repo
 
 PY = "3.15"
 TARGET = "fedora-45-x86_64"

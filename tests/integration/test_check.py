@@ -19,8 +19,8 @@ from streams.cli import main
 from streams.errors import RepoError
 from streams.publish import publish_repo
 from streams.solver.repos import RepoSpec
-from tests.helpers.rpmfixtures import FixtureRpm, build_rpms
 from tests.helpers.streamrpms import build_fixture_sets, host_pyver, stage, swap_in
+from tools.devkit.rpmfixtures import FixtureRpm, build_rpms
 
 pytestmark = pytest.mark.slow
 

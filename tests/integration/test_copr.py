@@ -21,8 +21,8 @@ from streams.builders.copr import (
 from streams.builders.plan import BuildPlan
 from streams.builders.state import PlanState
 from streams.errors import ServiceError, UsageError
-from tests.helpers.buildplans import locked_target, tiny_srpms
-from tests.helpers.fakecopr import FakeCopr, serve_copr
+from tools.devkit.buildplans import locked_target, tiny_srpms
+from tools.devkit.fakecopr import FakeCopr, serve_copr
 
 pytestmark = pytest.mark.slow
 

@@ -10,8 +10,8 @@ from streams.builders.koji import KojiBackend, build_koji, koji_session, latest_
 from streams.builders.plan import BuildPlan
 from streams.builders.state import PlanState
 from streams.errors import BuildError, ServiceError
-from tests.helpers.buildplans import locked_target, tiny_srpms
-from tests.helpers.fakekoji import FakeKoji, serve_koji
+from tools.devkit.buildplans import locked_target, tiny_srpms
+from tools.devkit.fakekoji import FakeKoji, serve_koji
 
 pytestmark = pytest.mark.slow
 

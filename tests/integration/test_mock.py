@@ -19,7 +19,7 @@ from streams.builders.mock import (
 from streams.builders.plan import BuildPlan
 from streams.builders.state import PlanState
 from streams.errors import BuildError, UsageError
-from tests.helpers.buildplans import locked_target, tiny_srpms
+from tools.devkit.buildplans import locked_target, tiny_srpms
 
 FAKE_MOCK = Path(__file__).parents[1] / "data" / "mock" / "fake-mock"
 T = "fedora-45-x86_64"

@@ -12,7 +12,7 @@ from streams.builders.state import PlanState
 from streams.builders.workspace import open_state
 from streams.errors import BuildError
 from streams.lock import Lock
-from tests.helpers.buildplans import locked_target
+from tools.devkit.buildplans import locked_target
 
 T44, T45 = "fedora-44-x86_64", "fedora-45-x86_64"
 

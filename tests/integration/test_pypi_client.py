@@ -26,7 +26,7 @@ from streams.solver.index import (
     ProjectNotFoundError,
     Reporter,
 )
-from tests.helpers.fakeindex import FakeIndex
+from tools.devkit.fakeindex import FakeIndex
 
 FAST = RetryPolicy(attempts=3, backoff=0.01, max_backoff=0.02, timeout=10)
 

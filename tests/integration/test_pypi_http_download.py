@@ -10,7 +10,7 @@ import pytest
 
 from streams.errors import ServiceError
 from streams.infra.http import RetryPolicy, download
-from tests.helpers.fakeindex import FakeIndex
+from tools.devkit.fakeindex import FakeIndex
 
 FAST = RetryPolicy(attempts=3, backoff=0.01, max_backoff=0.02, timeout=10)
 DATA = bytes(range(256)) * 40  # 10240 bytes

@@ -23,8 +23,8 @@ from streams.solver.repos import (
     make_spec,
     wait_for_cache_writes,
 )
-from tests.helpers.httpserver import FaultServer, serve_directory
-from tests.helpers.rpmfixtures import FixtureRpm, build_rpms, make_repo
+from tools.devkit.httpserver import FaultServer, serve_directory
+from tools.devkit.rpmfixtures import FixtureRpm, build_rpms, make_repo
 
 pytestmark = pytest.mark.slow
 

@@ -9,8 +9,8 @@ import pytest
 import solv
 
 from streams.errors import UsageError
-from streams.repodata import PackageInfo, parse_dep, write_repo
 from streams.solver.repos import BaseRepos, load_base, make_spec
+from tools.snapshots.repodata import PackageInfo, parse_dep, write_repo
 
 ATTRS_RANGE = "(python3.14dist(attrs) >= 23.1 with python3.14dist(attrs) < 24)"
 

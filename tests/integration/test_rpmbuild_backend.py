@@ -17,7 +17,7 @@ from streams.builders.plan import BuildPlan, PlanNode
 from streams.builders.rpmbuild import build_local, check_host_python, staged_deps
 from streams.builders.workspace import open_state
 from streams.errors import BuildError, UsageError
-from tests.helpers.buildplans import locked_target
+from tools.devkit.buildplans import locked_target
 
 pytestmark = pytest.mark.skipif(
     shutil.which("rpmbuild") is None or shutil.which("rpm2cpio") is None,

@@ -14,8 +14,8 @@ from streams.errors import RecipeError
 from streams.infra.http import RetryPolicy
 from streams.solver.index import IndexClient
 from streams.solver.repos import BaseRepos, RepoSpec
-from streams.solver.snapshot import SNAPSHOTS, generate, parse_table
-from tests.helpers.fakeindex import FakeIndex
+from tools.devkit.fakeindex import FakeIndex
+from tools.snapshots.snapshot import SNAPSHOTS, generate, parse_table
 
 INFO = SNAPSHOTS["f45"]  # main Python 3.15, dist tag fc45
 

@@ -17,8 +17,8 @@ import pytest
 import solv
 
 from streams.solver.repos import BaseRepos, snapshot_dir, target_specs
-from streams.solver.snapshot import MISSING_FILE, SNAPSHOTS, parse_table
 from streams.targets import get_target
+from tools.snapshots.snapshot import MISSING_FILE, SNAPSHOTS, parse_table
 
 
 @pytest.fixture(autouse=True)

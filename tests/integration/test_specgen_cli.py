@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from streams.cli import main
-from tests.helpers.specgen_sources import DEMO, SOURCES
+from tools.devkit.specgen_sources import DEMO, SOURCES
 
 GOLDEN = Path(__file__).resolve().parent.parent / "data" / "specgen" / "golden"
 

@@ -25,7 +25,7 @@ from streams.specgen import (
     write_output,
 )
 from streams.specgen.output import fetch_sources
-from tests.helpers.specgen_sources import demo_fetch, demo_plan, make_sdist, pkg_info
+from tools.devkit.specgen_sources import demo_fetch, demo_plan, make_sdist, pkg_info
 
 GOLDEN = Path(__file__).resolve().parent.parent / "data" / "specgen" / "golden"
 GOLDEN_SPECS = sorted(GOLDEN.glob("*/*.spec"))

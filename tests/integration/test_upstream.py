@@ -1,4 +1,4 @@
-"""Upstream resolution with the real uv against local indexes (tests/helpers/fakeindex.py)."""
+"""Upstream resolution with the real uv against local indexes (tools/devkit/fakeindex.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from streams.errors import ResolutionError, ServiceError, UsageError
 from streams.solver.index import Reporter
 from streams.solver.model import UpstreamClosure
 from streams.solver.upstream import resolve
-from tests.helpers.fakeindex import FakeIndex
+from tools.devkit.fakeindex import FakeIndex
 
 
 @pytest.fixture(autouse=True)

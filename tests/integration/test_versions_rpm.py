@@ -16,7 +16,7 @@ from packaging.specifiers import SpecifierSet
 from streams.infra.proc import run
 from streams.solver.pydeps import requires_for
 from streams.solver.versions import dist_provide, rpm_evr
-from tests.helpers.rpmfixtures import FixtureRpm, build_rpms, make_repo
+from tools.devkit.rpmfixtures import FixtureRpm, build_rpms, make_repo
 
 pytestmark = pytest.mark.slow
 

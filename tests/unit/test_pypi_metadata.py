@@ -18,7 +18,7 @@ from streams.solver.index._metadata import (
     read_wheel_metadata,
 )
 from streams.solver.index._ranged import RangeFile, parse_content_range
-from tests.helpers.fakeindex import make_sdist, make_wheel, metadata_text
+from tools.devkit.fakeindex import make_sdist, make_wheel, metadata_text
 
 DEMO = canonicalize_name("demo")
 

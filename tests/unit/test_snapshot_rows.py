@@ -8,7 +8,8 @@ from packaging.version import Version
 
 from streams.errors import RecipeError, UsageError
 from streams.solver.index import CoreMetadata
-from streams.solver.snapshot import (
+from streams.targets import Interpreter
+from tools.snapshots.snapshot import (
     SNAPSHOTS,
     TableRow,
     build_snapshot,
@@ -16,7 +17,6 @@ from streams.solver.snapshot import (
     parse_interpreters,
     pep440_version,
 )
-from streams.targets import Interpreter
 
 FOO = canonicalize_name("foo")
 

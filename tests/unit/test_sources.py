@@ -16,7 +16,7 @@ from streams.sources import (
     read_source_info,
 )
 from streams.specgen import map_build_requires
-from tests.helpers.specgen_sources import SOURCES, make_sdist
+from tools.devkit.specgen_sources import SOURCES, make_sdist
 
 
 def test_pyproject_build_system_is_read() -> None:

@@ -11,7 +11,7 @@ from streams.lock import LockedPackage, LockedSource
 from streams.sources import choose_source
 from streams.specgen import naming
 from streams.specgen.context import changelog_date
-from tests.helpers.specgen_sources import demo_plan
+from tools.devkit.specgen_sources import demo_plan
 
 
 def _wheel(filename: str) -> LockedSource:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from streams.specgen import render_plan
-from tests.helpers.specgen_sources import demo_plan
+from tools.devkit.specgen_sources import demo_plan
 
 GOLDEN = Path(__file__).resolve().parent.parent / "data" / "specgen" / "golden"
 TARGETS = ("fedora-44-x86_64", "fedora-45-x86_64")

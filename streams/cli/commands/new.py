@@ -8,8 +8,7 @@ import click
 
 from streams.errors import UsageError
 from streams.infra.fsutil import atomic_write_text
-from streams.recipe import DEFAULT_INDEX, load_recipe
-from streams.recipe._scaffold import scaffold_recipe
+from streams.recipe import DEFAULT_INDEX, load_recipe, scaffold_recipe
 
 
 @click.command("new")

@@ -10,8 +10,7 @@ import click
 
 from streams.cli.params import echo_json, json_option
 from streams.errors import EXIT_BAD_INPUT
-from streams.recipe import Recipe, check_recipes, find_recipe, plan_recipe
-from streams.recipe._plan import target_plans
+from streams.recipe import Recipe, check_recipes, find_recipe, plan_recipe, target_plans
 
 SCHEMA_VERSION = 1
 

@@ -2,7 +2,7 @@
 
 Usage::
 
-    from tests.helpers.rpmfixtures import FixtureRpm, build_rpms, make_repo
+    from tools.devkit.rpmfixtures import FixtureRpm, build_rpms, make_repo
 
     rpms = build_rpms([FixtureRpm("alpha", "1.1", provides=("python3dist(alpha) = 1.1",))],
                       tmp_path / "build")

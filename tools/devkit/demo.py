@@ -36,10 +36,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from tests.helpers.fakeindex import FakeIndex
-from tests.helpers.rpmfixtures import FixtureRpm, build_rpms, make_repo
+from tools.devkit.fakeindex import FakeIndex
+from tools.devkit.rpmfixtures import FixtureRpm, build_rpms, make_repo
 
-DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
+DEMO = Path(__file__).resolve().parents[2] / "tests" / "data" / "demo"
 SRC = DEMO / "src"
 RECIPES = DEMO / "recipes"
 STREAMS = ("greeter", "other")

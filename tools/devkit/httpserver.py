@@ -2,7 +2,7 @@
 
 Usage::
 
-    from tests.helpers.httpserver import serve_directory
+    from tools.devkit.httpserver import serve_directory
 
     with serve_directory(tmp_path / "www") as server:
         server.fail("/repo/repodata/repomd.xml", status=500, times=2)   # then 200

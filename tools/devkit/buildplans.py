@@ -2,7 +2,7 @@
 
 Usage::
 
-    from tests.helpers.buildplans import locked_target, tiny_srpms
+    from tools.devkit.buildplans import locked_target, tiny_srpms
 
     t = locked_target("demo", {"a": [], "b": ["a"], "c": ["b"]}, target="fedora-44-x86_64")
     plan = BuildPlan.from_lock(t)                # runtime, a | b | c, metapackage

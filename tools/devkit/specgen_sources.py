@@ -1,7 +1,7 @@
 """Tiny sdists and wheels for the spec generator's tests, built byte-for-byte reproducibly.
 
 The committed copies under ``tests/data/specgen/sources/`` were written by
-``python -m tests.helpers.specgen_sources`` (run it again only when a fixture must change:
+``python -m tools.devkit.specgen_sources`` (run it again only when a fixture must change:
 the golden specs record their sha256).
 """
 
@@ -17,8 +17,8 @@ from pathlib import Path
 
 EPOCH = 946684800  # 2000-01-01: fixed mtimes so archives are reproducible
 
-HERE = Path(__file__).resolve().parent
-SOURCES = HERE.parent / "data" / "specgen" / "sources"
+DATA = Path(__file__).resolve().parents[2] / "tests" / "data"
+SOURCES = DATA / "specgen" / "sources"
 
 
 def pkg_info(
@@ -233,7 +233,7 @@ def write_all(dest: Path = SOURCES) -> list[Path]:
     return [f(dest) for f in (hello_cow, tinybackend, uses_backend, cext, fastlib, attrs)]
 
 
-DEMO = HERE.parent / "data" / "specgen" / "demo"
+DEMO = DATA / "specgen" / "demo"
 
 
 def write_demo_lock(sources: Path = SOURCES, recipe: Path = DEMO / "demo.toml") -> Path:

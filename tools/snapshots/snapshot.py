@@ -4,7 +4,7 @@
 installs a Python distribution (rpm name, epoch, RPM version, PyPI name, extra), extracted from
 Fedora's own spec files; ``interpreters.tsv`` lists the CPython interpreters built there (both
 copied from the shared data, see ``docs/snapshots.md``).  This module turns one table into the
-packages of an rpm-md repository, written with createrepo_c (:mod:`streams.repodata`):
+packages of an rpm-md repository, written with createrepo_c (:mod:`tools.snapshots.repodata`):
 
 * one package per binary package, ``noarch`` (the snapshot does not model architectures, so one
   repository serves every target of the release), release ``1.fcNN``, the table's epoch;
@@ -44,11 +44,11 @@ from packaging.version import InvalidVersion, Version
 
 from streams.errors import Problem, RecipeError, ServiceError, StreamsError, UsageError
 from streams.infra.fsutil import atomic_write_text
-from streams.repodata import DepInput, PackageInfo, WrittenRepo, write_repo
 from streams.solver.index import CoreMetadata, ProjectNotFoundError, Reporter
 from streams.solver.pydeps import requires_for
 from streams.solver.versions import dist_dep_name, dist_provide
 from streams.targets import RELEASES, Interpreter
+from tools.snapshots.repodata import DepInput, PackageInfo, WrittenRepo, write_repo
 
 __all__ = [
     "SNAPSHOTS",
