@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# Exit codes, from DESIGN.md "Command surface".
+# Exit codes (docs/reference/exit-codes.md is generated from this module).
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2

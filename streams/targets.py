@@ -8,13 +8,14 @@ Sources of the facts:
 
 * Main Python per release: Fedora's ``python-rpm-macros`` changelog ("Update main Python to
   3.14" for F43, "... 3.15" for F45) and the ``python3.14`` spec's "Rebuilt as non-main Python on
-  Fedora 45+", as summarised in ``shared/data/fedora/README.md``.
+  Fedora 45+" (see ``docs/snapshots.md``).
 * Interpreters per release: ``streams/data/fedora/interpreters.tsv`` (from the ``python3.X.spec``
   files present at each release point; copied from the same shared data).
 * Repository metalinks: the ``fedora-repos`` package's ``fedora.repo``, ``fedora-updates.repo``
   and ``fedora-rawhide.repo`` (``metalink=https://mirrors.fedoraproject.org/metalink?repo=
   fedora-$releasever&arch=$basearch``, ``repo=updates-released-f$releasever``, ``repo=rawhide``).
-* Copr chroot names: ``fedora-42-x86_64`` / ``fedora-rawhide-x86_64`` (CONTRACTS.md §1).
+* Copr chroot names: ``fedora-42-x86_64`` / ``fedora-rawhide-x86_64``
+  (docs/reference/contracts.md §1).
 * Rawhide's release number: the rawhide snapshot of 2026-08-22 was taken with ``%fedora 46``.
 """
 

@@ -1,6 +1,7 @@
 """Koji backend: upload SRPMs, build them to a Koji target generation by generation, watch tasks.
 
-Protocol facts are in CONTRACTS.md §2 (koji-project/koji @2083513, koji 1.36 client):
+Protocol facts are in ``docs/reference/contracts.md`` §2 (koji-project/koji @2083513, koji 1.36
+client):
 
 * ``koji.ClientSession(hub)`` speaks XML-RPC to ``.../kojihub``; keyword arguments travel as a
   trailing ``__starstar`` struct; ``with session.multicall() as m`` batches calls into one

@@ -1,6 +1,6 @@
 """mock backend: the packager's local clean room, one generated config per target.
 
-Facts from CONTRACTS.md §3 (rpm-software-management/mock @8178752, ``mock.1``,
+Facts from ``docs/reference/contracts.md`` §3 (rpm-software-management/mock @8178752, ``mock.1``,
 ``mockbuild/config.py``, ``mockbuild/backend.py``, ``mockbuild/exception.py``):
 
 * ``-r PATH.cfg`` takes a config by path.  Ours ``include()``s Fedora's stock config (resolved

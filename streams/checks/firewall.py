@@ -1,4 +1,4 @@
-"""The provides firewall (DESIGN.md, "Runtime layout and the provides firewall").
+"""The provides firewall (docs/concepts.md, "The provides firewall").
 
 No stream RPM may satisfy a dependency of a base package.  Two halves:
 
@@ -24,8 +24,8 @@ from streams.checks.model import LoadedStream
 from streams.checks.rpms import RpmFile, RpmInfo
 
 # Namespaces base Fedora packages depend on.  python3dist/python3.Xdist: Fedora's pythondist
-# generator (CONTRACTS.md §4); python3-NAME / python3.X-NAME / python-NAME: %py_provides
-# (python-rpm-macros); sonames: rpm's ELF generator ("libfoo.so.1()(64bit)",
+# generator (docs/reference/contracts.md §4); python3-NAME / python3.X-NAME / python-NAME:
+# %py_provides (python-rpm-macros); sonames: rpm's ELF generator ("libfoo.so.1()(64bit)",
 # "libfoo.so.1(VERS)(64bit)", and the bare "libfoo.so.1" of 32-bit libraries).
 _NAMESPACES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^python3(\.\d+)?dist\("), "Python distribution provide (python3dist)"),

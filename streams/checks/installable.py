@@ -1,8 +1,8 @@
 """Installability: libsolv installs ``NAME-stream`` into an empty system from the base repos
 plus the stream's repo, then again together with every ``--with`` stream's metapackage.
 
-Solving follows libsolv's bindings (CONTRACTS.md §5): a SOLVER_INSTALL job per metapackage,
-problems turned into libsolv's own problem strings.
+Solving follows libsolv's bindings (docs/reference/contracts.md §5): a SOLVER_INSTALL job per
+metapackage, problems turned into libsolv's own problem strings.
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@
   ``requirement``: the PEP 508 requirement, or Fedora's RPM dependency for reused packages).
 * The *build graph* has one node per bundled distribution and an edge ``A -> B`` when B must be
   installed to build A: its build-system requirements and, because each build runs an import
-  check, its runtime requirements among the bundled set (DESIGN.md, "Builds").  Its
-  condensation's topological generations are the build batches; a cycle becomes one step.
+  check, its runtime requirements among the bundled set (docs/architecture.md, "How a stream
+  is built").  Its condensation's topological generations are the build batches; a cycle
+  becomes one step.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Pydantic models of the recipe format (DESIGN.md, "Recipe (TOML)").
+"""Pydantic models of the recipe format (``docs/recipes.md``).
 
 Field docstrings become the documentation and the JSON Schema descriptions
 (``use_attribute_docstrings``).  Keys are kebab-case in TOML (``abi-coupled``) through aliases.
@@ -456,7 +456,7 @@ class IndexSection(BaseModel):
 
 
 class CoprSection(BaseModel):
-    """``[copr]``: the Copr project ``streams build --backend copr`` builds in (CONTRACTS.md §1)."""
+    """``[copr]``: the Copr project ``streams build --backend copr`` builds in (contracts §1)."""
 
     model_config = MODEL_CONFIG
 

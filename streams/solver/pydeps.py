@@ -2,8 +2,8 @@
 
 Fedora runs ``pythondistdeps.py --requires --normalized-names-format pep503
 --require-extras-subpackages`` on every installed dist-info (python-rpm-generators'
-``pythondist.attr``; CONTRACTS.md §4).  :func:`requires_for` gives the same list for a
-distribution's core metadata, so a base snapshot derived from PyPI metadata and a synthetic
+``pythondist.attr``; docs/reference/contracts.md §4).  :func:`requires_for` gives the same list
+for a distribution's core metadata, so a base snapshot derived from PyPI metadata and a synthetic
 bundle candidate carry the requirements Fedora's real package would carry.  What it follows, from
 ``pythondistdeps.py`` (rawhide, mirrored as ``sailfishos-mirror/python-rpm-generators``):
 

@@ -1,6 +1,6 @@
 """Reconciliation: for each distribution of the closure, reuse Fedora's package or bundle a copy.
 
-The model (DESIGN.md, "Reconciliation: the heart"):
+The model (docs/concepts.md, "Reuse or bundle"):
 
 * The runtime view of a stream is a virtual environment whose site-packages come first and
   whose ``include-system-site-packages = true`` lets Fedora's packages show through.  A

@@ -6,7 +6,8 @@ its PEP 440 version and ``Requires-Dist`` specifiers into RPM dependencies.  A s
 exactly the same language, or a bundled package would not satisfy (or would wrongly satisfy) a
 Fedora package's requirement.  This module follows that script; the functions and names it
 mirrors are cited as ``pythondistdeps.py: RpmVersion`` etc. (read from Fedora's dist-git,
-mirrored as ``sailfishos-mirror/python-rpm-generators``, rawhide; CONTRACTS.md §4 summarises it).
+mirrored as ``sailfishos-mirror/python-rpm-generators``, rawhide; docs/reference/contracts.md
+§4 summarises it).
 
 RPM EVRs are compared by rpm itself (``rpm.labelCompare``), never by code here.
 

@@ -1,6 +1,6 @@
 """RPM names, the stream's provides namespace, and the paths of the prefix.
 
-DESIGN.md "Runtime layout and the provides firewall":
+docs/concepts.md, "The provides firewall":
 
 - ``NAME-stream`` (metapackage), ``NAME-stream-runtime`` (owns the prefix),
   ``NAME-stream-python3-DIST`` (one per bundled distribution);

@@ -1,7 +1,7 @@
 """The jinja2 environment of the spec templates and the escaping of untrusted text.
 
 Everything that comes from an index (summary, description, URL, names, versions) is hostile
-until escaped (DESIGN.md, "Runtime layout and the provides firewall"):
+until escaped (docs/concepts.md, "The provides firewall"):
 
 - rpm expands macros in tag values, ``%description`` and ``%changelog``: every ``%`` becomes
   ``%%`` (rpm's escape for a literal percent sign), so ``%(cmd)`` and ``%{lua:...}`` stay text;

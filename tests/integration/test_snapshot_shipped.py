@@ -2,7 +2,8 @@
 Requires match what Fedora's generator emits from the same metadata.
 
 The expected strings below were derived by hand from each release's real METADATA on PyPI
-(quoted next to them) with the rules of pythondistdeps.py (CONTRACTS.md §4): PEP 503 names,
+(quoted next to them) with the rules of pythondistdeps.py (docs/reference/contracts.md §4):
+PEP 503 names,
 ``python3.15dist()`` for F45's main Python 3.15, trailing ``.0`` stripped, ``<V`` -> ``< V~~``,
 several specifiers sorted and joined with ``with``, ``!=V`` -> ``(< V or > V)``, ``foo[x]`` also
 requires ``foo``, markers evaluated for Python 3.15 on x86_64 Linux, ``extra == ...`` only in the

@@ -1,6 +1,7 @@
 """Requires-Dist -> RPM Requires, as Fedora's pythondistdeps.py generates them.
 
-Expected lists come from CONTRACTS.md §4 and the generator's test data (python-rpm-generators
+Expected lists come from docs/reference/contracts.md §4 and the generator's test data
+(python-rpm-generators
 ``tests/data/scripts_pythondistdeps/test-data.yaml``), restated here; the rest follow from
 reading ``pythondistdeps.py`` (cited per test).
 """

@@ -1,6 +1,7 @@
 """PEP 440 -> RPM conversions as Fedora's generator writes them.
 
-Expectations come from CONTRACTS.md §4 (the real pythondistdeps.py run on a test dist-info) and
+Expectations come from docs/reference/contracts.md §4 (the real pythondistdeps.py run on a test
+dist-info) and
 from the generator's own test data (python-rpm-generators
 ``tests/data/scripts_pythondistdeps/test-data.yaml``, the ``pyreq2rpm.tests`` egg-info under
 ``--requires --normalized-names-format pep503 --require-extras-subpackages``), restated here.
@@ -110,7 +111,7 @@ def test_evr_order_is_rpms() -> None:
     assert max(Evr.parse("3.1"), Evr.parse("3.1.0")) == Evr.parse("3.1.0")
 
 
-# -- specifiers: CONTRACTS.md §4 ------------------------------------------------------------
+# -- specifiers: docs/reference/contracts.md §4 ----------------------------------------------
 
 N = "N"
 
@@ -258,7 +259,7 @@ def test_unconvertible_specifiers_raise(spec: str, why: str) -> None:
 
 
 def test_dist_provide_contract_example() -> None:
-    # CONTRACTS.md §4: Foo_Bar 1.2.0rc1 under python3.13
+    # docs/reference/contracts.md §4: Foo_Bar 1.2.0rc1 under python3.13
     assert dist_provide("Foo_Bar", "1.2.0rc1", "3.13", main=False) == [
         "python3.13dist(foo-bar) = 1.2~rc1"
     ]

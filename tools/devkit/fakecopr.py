@@ -1,6 +1,7 @@
 """A local Copr frontend for tests: the APIv3 endpoints streams calls, with batch semantics.
 
-It speaks the wire protocol of CONTRACTS.md §1 as the real ``copr.v3`` client expects it
+It speaks the wire protocol of docs/reference/contracts.md §1 as the real ``copr.v3`` client
+expects it
 (paths under ``/api_3/``, the same params in the path and the query string, JSON bodies,
 multipart ``json`` + ``pkgs`` uploads, HTTP Basic ``login:token``, ``{"error": ...}`` bodies with
 400/403/404/409/5xx and a 401 ``{"output": "notok", ...}`` for a bad token, ``items`` + ``meta``
@@ -148,7 +149,7 @@ class FakeCopr:
         self._faults.extend([status] * times)
 
     def client(self, **overrides: Any) -> Any:
-        """A real ``copr.v3.Client`` configured with a dict (no http:// check, CONTRACTS §1)."""
+        """A real ``copr.v3.Client`` configured with a dict (no http:// check, contracts §1)."""
         from copr.v3 import Client
 
         config = {
@@ -274,7 +275,7 @@ class FakeCopr:
             raise _Err(404, f"Build {build_id} does not exist.")
         return b
 
-    # -- shapes (CONTRACTS.md §1) -----------------------------------------------------------
+    # -- shapes (docs/reference/contracts.md §1) --------------------------------------------
     def project_dict(self, p: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in p.items() if not k.startswith("_")}
 

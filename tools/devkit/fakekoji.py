@@ -1,6 +1,7 @@
 """A local Koji hub for tests: XML-RPC at ``/kojihub`` speaking Koji's protocol.
 
-What the real ``koji.ClientSession`` needs (CONTRACTS.md §2, koji-project/koji @2083513
+What the real ``koji.ClientSession`` needs (docs/reference/contracts.md §2,
+koji-project/koji @2083513
 ``kojihub/kojixmlrpc.py``, ``koji/__init__.py``):
 
 * keyword arguments arrive as a trailing ``{"__starstar": True, ...}`` struct, unpacked with

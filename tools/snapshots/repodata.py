@@ -44,7 +44,7 @@ _COMPRESSION = {
     "none": (cr.NO_COMPRESSION, ""),
 }
 
-# rpm-md flag names (createrepo_c's cr_flag_to_str, CONTRACTS.md §5) and the operators they spell.
+# rpm-md flag names (createrepo_c's cr_flag_to_str, contracts.md §5) and the operators they spell.
 FLAGS = {"LT": "<", "GT": ">", "EQ": "=", "LE": "<=", "GE": ">="}
 _OPERATORS = {"<": "LT", ">": "GT", "=": "EQ", "==": "EQ", "<=": "LE", ">=": "GE"}
 

@@ -103,7 +103,8 @@ def _info(name: str, date: str, commit: str) -> SnapshotInfo:
     return SnapshotInfo(name, release.number, release.python, date, commit)
 
 
-# Dates and commits: shared/data/fedora/README.md (the rawhide state each table was taken from).
+# Dates and commits of the major/fedora-rpm-specs mirror each table was taken from (the rawhide
+# state on each branch day): docs/snapshots.md.
 SNAPSHOTS: dict[str, SnapshotInfo] = {
     s.name: s
     for s in (

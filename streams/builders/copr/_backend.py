@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 LIST_THRESHOLD = 3
 PAGE = 100
 TERMINAL = frozenset({"succeeded", "failed", "canceled", "skipped"})
-# copr.v3.wait() raises on "unknown"; "forked" is not terminal there either (CONTRACTS §1).
+# copr.v3.wait() raises on "unknown"; "forked" is not terminal there either
+# (docs/reference/contracts.md §1).
 
 
 @dataclass
