@@ -6,7 +6,7 @@
    build it in fewer sequential steps.
 2. A synthetic stream of 40 small packages with a known shape (4 layers of 10; each package
    of layer k needs 2 seeded-random packages of layer k-1), plus the runtime and the
-   metapackage: real ``rpmbuild -bb`` through :func:`build_local`, each ``%build`` sleeping
+   metapackage: real ``rpmbuild -bb`` through :class:`LocalBackend`, each ``%build`` sleeping
    ``--work`` seconds to stand for compile time, once with ``-j 1`` and once with ``-j 2``.
 
 Run:  .venv/bin/python bench/build_plan.py [--work 0.3] [--lock FILE]
@@ -26,7 +26,7 @@ import networkx as nx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from streams.builders.plan import BuildPlan, PlanNode
-from streams.builders.rpmbuild import build_local, staged_deps
+from streams.builders.rpmbuild import LocalBackend, staged_deps
 from streams.builders.workspace import open_state
 from streams.lock import read_lock
 from streams.targets import host_python_version
@@ -129,7 +129,8 @@ def makespan(plan: BuildPlan, specs: Path, out: Path, jobs: int, py: str) -> flo
 
     state, _ = open_state(plan, out, "local", resume=False)
     t0 = time.monotonic()
-    outcome = build_local(plan, state, specs=locate, outdir=out, jobs=jobs, host_version=py)
+    backend = LocalBackend(specs=locate, outdir=out, jobs=jobs, host_version=py)
+    outcome = backend.build(plan, state)
     took = time.monotonic() - t0
     assert outcome.ok, [r for r in outcome.rows if r.state != "succeeded"]
     return took

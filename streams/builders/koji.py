@@ -267,30 +267,3 @@ class KojiBackend:
             for b in call.result or ():
                 nvrs.append(str(b["nvr"]))
         return sorted(set(nvrs))
-
-
-def build_koji(
-    plan: BuildPlan,
-    state: PlanState,
-    *,
-    hub: str,
-    srpms: SrpmProvider,
-    koji_targets: Mapping[str, str] | None = None,
-    scratch: bool = False,
-    auth: Auth = "gssapi",
-    user: str | None = None,
-    password: str | None = None,
-    poll_interval: float = 60.0,
-    reporter: Reporter | None = None,
-) -> BuildOutcome:
-    """Build ``plan`` in the Koji at ``hub`` (for ``streams build --backend koji``)."""
-    session = koji_session(hub, auth=auth, user=user, password=password)
-    backend = KojiBackend(
-        session,
-        srpms,
-        koji_targets=koji_targets,
-        scratch=scratch,
-        poll_interval=poll_interval,
-        reporter=reporter,
-    )
-    return backend.build(plan, state)

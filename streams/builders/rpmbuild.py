@@ -89,29 +89,18 @@ def staged_deps(plan: BuildPlan, name: str) -> list[str]:
 
 
 class LocalBuilder:
-    """Runs the builds of one plan on this machine (see the module docstring)."""
+    """Runs the builds of one plan on this machine, with a :class:`LocalBackend`'s settings."""
 
-    def __init__(
-        self,
-        plan: BuildPlan,
-        state: PlanState,
-        *,
-        specs: SpecLocator,
-        outdir: Path,
-        jobs: int = 1,
-        reporter: Reporter | None = None,
-        defines: Sequence[tuple[str, str]] = (),
-        rpmbuild: str | None = None,
-    ) -> None:
+    def __init__(self, backend: LocalBackend, plan: BuildPlan, state: PlanState) -> None:
         self.plan = plan
         self.state = state
-        self.specs = specs
-        self.outdir = outdir.resolve()
+        self.specs = backend.specs
+        self.outdir = backend.outdir.resolve()
         self.ws = Workspace(self.outdir)
-        self.jobs = max(1, jobs)
-        self.reporter = reporter or Reporter()
-        self.defines = tuple(defines)
-        self.rpmbuild = rpmbuild or which("rpmbuild", hint="install rpm-build (dnf) or rpm (apt)")
+        self.jobs = max(1, backend.jobs)
+        self.reporter = backend.reporter or Reporter()
+        self.defines = backend.defines
+        self.rpmbuild = which("rpmbuild", hint="install rpm-build (dnf) or rpm (apt)")
         self._stage_lock = threading.Lock()
 
     # -- paths -----------------------------------------------------------------------------
@@ -250,7 +239,11 @@ class LocalBuilder:
 
 
 class LocalBackend:
-    """The local backend behind the :class:`~streams.builders.base.Backend` protocol."""
+    """The local backend behind the :class:`~streams.builders.base.Backend` protocol.
+
+    ``host_version`` (default: asked of ``/usr/bin/python3``) is checked against every
+    target's Python before anything builds.
+    """
 
     name = BACKEND
 
@@ -292,44 +285,12 @@ class LocalBackend:
     def run(
         self, plan: BuildPlan, state: PlanState, *, requeue: Sequence[tuple[str, str]] = ()
     ) -> BuildOutcome:
+        """Build ``plan`` (see the module docstring); never raises for a failed package.
+
+        ``requeue`` are the records a ``--resume`` found ``building`` (their process is
+        gone): they start again.
+        """
         check_host_python(plan.targets, self.host_version or host_python_version())
         for name, target in requeue:
             state.requeue(name, target, reason="restarted: the previous run was interrupted")
-        return LocalBuilder(
-            plan,
-            state,
-            specs=self.specs,
-            outdir=self.outdir,
-            jobs=self.jobs,
-            reporter=self.reporter,
-            defines=self.defines,
-        ).run()
-
-
-def build_local(
-    plan: BuildPlan,
-    state: PlanState,
-    *,
-    specs: SpecLocator,
-    outdir: Path,
-    jobs: int = 1,
-    reporter: Reporter | None = None,
-    requeue: Sequence[tuple[str, str]] = (),
-    defines: Sequence[tuple[str, str]] = (),
-    host_version: str | None = None,
-) -> BuildOutcome:
-    """Build ``plan`` locally with rpmbuild (see the module docstring).
-
-    ``requeue`` are the records a ``--resume`` found ``building`` (their process is gone):
-    they start again.  ``host_version`` (default: asked of ``/usr/bin/python3``) is checked
-    against every target's Python first.
-    """
-    backend = LocalBackend(
-        specs=specs,
-        outdir=outdir,
-        jobs=jobs,
-        reporter=reporter,
-        defines=defines,
-        host_version=host_version,
-    )
-    return backend.run(plan, state, requeue=requeue)
+        return LocalBuilder(self, plan, state).run()

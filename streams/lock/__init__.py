@@ -4,7 +4,8 @@
   TOML form on disk.  Both are re-exported here: ``from streams.lock import Lock``.
 * :mod:`.context` -- :class:`~streams.lock.context.LockContext`: the resolver, the base loader
   and the settings of one target, passed once.
-* :mod:`.pipeline` -- ``streams lock``: upstream closure, reconciliation with Fedora, the lock.
+* :mod:`.pipeline` -- ``streams lock``: upstream closure, reconciliation with Fedora, the lock;
+  :mod:`.records` turns the solver's decisions into the lock's packages and edges.
 * :mod:`.build_section` -- what each bundled sdist needs to build, and where it comes from.
 * :mod:`.graph` -- the lock seen as graphs (runtime view, build graph, why-paths).
 

@@ -37,7 +37,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from packaging.version import InvalidVersion, Version
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 from streams.errors import LockError
 
@@ -92,6 +93,19 @@ class LockedPackage(BaseModel):
         serialization_alias="build-only",
     )
     """Bundled only because another bundle needs it to build; not part of the runtime view."""
+
+    @model_validator(mode="after")
+    def _bundled_versions_are_pep440(self) -> LockedPackage:
+        # Bundled versions come from the upstream pins and reach specs as RPM versions; a
+        # reused package's version is Fedora's, converted back from RPM, and may not parse.
+        if self.origin == "bundle":
+            try:
+                Version(self.version)
+            except InvalidVersion as exc:
+                raise ValueError(
+                    f"bundled {self.name} has version {self.version!r}: {exc}"
+                ) from exc
+        return self
 
 
 class LockedEdge(BaseModel):

@@ -24,14 +24,8 @@ from streams.errors import LockError
 from streams.lock.build_section import add_build_section
 from streams.lock.context import LockContext, LockOptions
 from streams.lock.io import lock_path, read_lock, write_lock
-from streams.lock.model import (
-    Lock,
-    LockedEdge,
-    LockedPackage,
-    LockedRepo,
-    LockedSource,
-    LockedTarget,
-)
+from streams.lock.model import Lock, LockedPackage, LockedRepo, LockedSource, LockedTarget
+from streams.lock.records import locked_edges, locked_package
 from streams.recipe import Recipe
 from streams.solver.index import IndexClient
 from streams.solver.model import Decision, UpstreamClosure
@@ -195,35 +189,17 @@ def _display_url(url: str) -> str:
 
 
 def _locked_package(d: Decision, recipe: Recipe) -> LockedPackage:
-    sources: tuple[LockedSource, ...] = ()
-    if d.origin == "bundle":
-        wanted = recipe.package_settings(d.name)
-        if wanted.url:
-            sources = (
-                LockedSource(
-                    kind="sdist",
-                    url=wanted.url,
-                    sha256=wanted.sha256 or "",
-                    filename=wanted.url.rsplit("/", 1)[-1],
-                ),
-            )
-        else:
-            sources = tuple(
-                LockedSource(kind=s.kind, url=s.url, sha256=s.sha256, filename=s.filename)
-                for s in d.sources
-            )
-    return LockedPackage(
-        name=d.name,
-        version=d.version,
-        origin=d.origin,
-        rpm=d.rpm,
-        evr=d.evr,
-        reason=d.reason,
-        repo=d.repo,
-        requires=d.requires,
-        extras=d.extras,
-        sources=sources,
+    """A decision's record; a bundle whose recipe names a source URL is built from that."""
+    wanted = recipe.package_settings(d.name)
+    if d.origin != "bundle" or not wanted.url:
+        return locked_package(d)
+    source = LockedSource(
+        kind="sdist",
+        url=wanted.url,
+        sha256=wanted.sha256 or "",
+        filename=wanted.url.rsplit("/", 1)[-1],
     )
+    return locked_package(d, sources=(source,))
 
 
 def to_locked_target(
@@ -248,10 +224,7 @@ def to_locked_target(
         warnings=result.warnings,
         repo=tuple(repos),
         package=tuple(_locked_package(d, recipe) for d in result.decisions),
-        edge=tuple(
-            LockedEdge(source=e.source, target=e.target, requirement=e.requirement)
-            for e in result.edges
-        ),
+        edge=locked_edges(result),
     )
 
 

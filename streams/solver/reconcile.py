@@ -40,7 +40,7 @@ from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from streams.errors import Cause, ResolutionError
+from streams.errors import Cause, ResolutionError, VersionError
 from streams.solver.model import Decision, Pin, UpstreamClosure
 from streams.solver.versions import rpm_dep, rpm_version
 
@@ -107,7 +107,11 @@ def parse_dep(pool: solv.Pool, text: str) -> solv.Dep:
         text = f"({text})"
     dep = pool.parserpmrichdep(text)
     if dep is None:
-        raise ValueError(f"libsolv cannot parse the dependency {text!r}")
+        raise VersionError(
+            f"libsolv cannot parse the dependency {text!r}",
+            text=text,
+            hint="the requirement it was made from is not valid PEP 508; report it with the lock",
+        )
     return dep
 
 

@@ -14,9 +14,7 @@ from streams.builders.copr import (
     CoprApi,
     CoprBackend,
     CoprSettings,
-    build_copr,
     copr_config,
-    dry_run_copr,
 )
 from streams.builders.plan import BuildPlan
 from streams.builders.state import PlanState
@@ -212,15 +210,13 @@ def test_bad_token_is_clear_and_never_shows_the_token(
         config = {**copr.config(), "token": "WRONG-very-secret-123"}
         state = PlanState(plan, tmp_path / "s.json", backend="copr")
         with pytest.raises(ServiceError) as err:
-            build_copr(
-                plan,
-                state,
-                settings=CoprSettings(project="demo-stream"),
-                srpms=tiny_srpms(plan, tmp_path),
+            CoprBackend.connect(
+                CoprSettings(project="demo-stream"),
+                tiny_srpms(plan, tmp_path),
                 config=config,
                 poll_interval=0.01,
                 backoff=0.001,
-            )
+            ).build(plan, state)
         # the server did receive it (the test can fail)
         assert any(r.status == 401 for r in copr.requests)
     text = err.value.render() + str(err.value.to_dict())
@@ -252,9 +248,11 @@ def test_project_created_with_recipe_settings_then_edited(tmp_path: Path) -> Non
     assert sorted(after["_chroots"]) == CHROOTS
 
 
-def test_dry_run_lists_batches_without_credentials() -> None:
+def test_dry_run_lists_batches_without_credentials(tmp_path: Path) -> None:
     plan = make_plan({"a": [], "b": ["a"]})
-    text = dry_run_copr(plan, None, settings=CoprSettings(project="demo-stream", owner="me"))
+    settings = CoprSettings(project="demo-stream", owner="me")
+    offline = CoprBackend(None, settings, tiny_srpms(plan, tmp_path))  # no client: a dry run
+    text = offline.dry_run(plan, PlanState(plan, None, backend="copr"))
     assert "batch 1 (generation 0): 2 build(s)" in text
     assert '"with_build_id": <build of demo-stream-runtime>' in text
     assert '"after_build_id": <build of demo-stream-runtime>' in text

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.builders.koji import KojiBackend, build_koji, koji_session, latest_tagged
+from streams.builders.koji import KojiBackend, koji_session, latest_tagged
 from streams.builders.plan import BuildPlan
 from streams.builders.state import PlanState
 from streams.errors import BuildError, ServiceError
@@ -67,10 +67,9 @@ def test_failed_task_fails_the_package_and_skips_dependants(tmp_path: Path) -> N
     with serve_koji() as hub:
         hub.script("s-stream-python3-a", fail=True)
         state = PlanState(plan, None, backend="koji")
-        out = build_koji(
-            plan, state, hub=hub.url, srpms=tiny_srpms(plan, tmp_path), auth="password",
-            user="packager", password="hunter2", poll_interval=0.01, scratch=True,
-        )  # fmt: skip
+        session = koji_session(hub.url, auth="password", user="packager", password="hunter2")
+        backend = KojiBackend(session, tiny_srpms(plan, tmp_path), poll_interval=0.01, scratch=True)
+        out = backend.build(plan, state)
         names = [t.name for t in hub.tasks.values()]
         failed_id = next(t.id for t in hub.tasks.values() if t.name == "s-stream-python3-a")
     assert "s-stream-python3-b" not in names  # never submitted

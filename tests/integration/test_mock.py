@@ -10,10 +10,8 @@ import pytest
 
 from streams.builders.mock import (
     MockBackend,
-    build_mock,
     chain_argv,
     config_text,
-    dry_run_mock,
     rebuild_argv,
 )
 from streams.builders.plan import BuildPlan
@@ -95,7 +93,7 @@ def test_chain_builds_in_plan_order_and_reads_markers(
     srpms = tiny_srpms(plan, tmp_path)
     monkeypatch.setenv("FAKE_MOCK_SCRIPT", json.dumps({"s-stream-python3-b": 10}))
     state = PlanState(plan, tmp_path / "out" / "state.json", backend="mock")
-    out = build_mock(plan, state, srpms=srpms, outdir=tmp_path / "out", keep_going=True)
+    out = MockBackend(srpms, tmp_path / "out", keep_going=True).build(plan, state)
     (argv,) = calls(fake_mock_on_path)
     order = [Path(a).name.rsplit("-", 2)[0] for a in argv[6:]]
     assert argv[:6] == [
@@ -118,7 +116,7 @@ def test_chain_builds_in_plan_order_and_reads_markers(
     # --resume: only b and the metapackage go into the next chain
     monkeypatch.setenv("FAKE_MOCK_SCRIPT", "{}")
     state.resume()
-    out = build_mock(plan, state, srpms=srpms, outdir=tmp_path / "out")
+    out = MockBackend(srpms, tmp_path / "out").build(plan, state)
     second = calls(fake_mock_on_path)[1]
     assert [Path(a).name.rsplit("-", 2)[0] for a in second[5:]] == [
         "s-stream-python3-b", "s-stream",
@@ -165,7 +163,7 @@ def test_locked_buildroot_is_a_clear_fatal_error(
 def test_dry_run_shows_config_and_commands(tmp_path: Path) -> None:
     plan = plan_of()
     state = PlanState(plan, None, backend="mock")
-    text = dry_run_mock(plan, state, outdir=tmp_path, mode="rebuild")
+    text = MockBackend(tiny_srpms(plan, tmp_path), tmp_path, mode="rebuild").dry_run(plan, state)
     assert "include('fedora-45-x86_64.cfg')" in text
     assert text.count("--rebuild") == 5 and "# generation 2" in text
     assert f"createrepo_c {tmp_path / T / 'repo'}" in text

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from streams.builders.plan import BuildPlan, PlanNode
-from streams.builders.rpmbuild import build_local, check_host_python, staged_deps
+from streams.builders.rpmbuild import LocalBackend, check_host_python, staged_deps
 from streams.builders.workspace import open_state
 from streams.errors import BuildError, UsageError
 from tools.devkit.buildplans import locked_target
@@ -82,9 +82,8 @@ def test_failure_in_the_middle_skips_dependants_and_resume_rebuilds_only_those(
     out = tmp_path / "out"
 
     state, requeue = open_state(plan, out, "local", resume=False)
-    outcome = build_local(
-        plan, state, specs=locate(specs), outdir=out, jobs=2, requeue=requeue, host_version="3.11"
-    )
+    backend = LocalBackend(specs=locate(specs), outdir=out, jobs=2, host_version="3.11")
+    outcome = backend.run(plan, state, requeue=requeue)
     by = {r.package: r for r in outcome.rows}
     assert by["b"].state == "failed"
     assert by["c"].state == "skipped" and by["t-stream"].state == "skipped"
@@ -106,9 +105,8 @@ def test_failure_in_the_middle_skips_dependants_and_resume_rebuilds_only_those(
     saved = json.loads((out / "build-state-local.json").read_text())
     assert saved["packages"]["b"]["host"]["state"] == "failed"
     state, requeue = open_state(plan, out, "local", resume=True)
-    outcome = build_local(
-        plan, state, specs=locate(specs), outdir=out, jobs=2, requeue=requeue, host_version="3.11"
-    )
+    backend = LocalBackend(specs=locate(specs), outdir=out, jobs=2, host_version="3.11")
+    outcome = backend.run(plan, state, requeue=requeue)
     assert outcome.ok
     attempts = {r.package: r.records[0][1].attempts for r in outcome.rows}
     assert attempts == {
@@ -131,7 +129,8 @@ def test_parallel_builds_overlap_and_respect_the_order(tmp_path: Path) -> None:
     write_specs(plan, specs, sleep=0.6)
     out = tmp_path / "out"
     state, _ = open_state(plan, out, "local", resume=False)
-    outcome = build_local(plan, state, specs=locate(specs), outdir=out, jobs=4, host_version="3.11")
+    backend = LocalBackend(specs=locate(specs), outdir=out, jobs=4, host_version="3.11")
+    outcome = backend.build(plan, state)
     assert outcome.ok
     recs = {r.package: r.records[0][1] for r in outcome.rows}
     # top was staged with every p (its %build checks) and started after all of them ended

@@ -105,3 +105,16 @@ def test_missing_target_and_bad_files(tmp_path: Path) -> None:
     bad.write_text("schema-version = 1\nstream = 3\n")
     with pytest.raises(LockError, match="invalid lock"):
         read_lock(bad)
+
+
+def test_a_hand_edited_bundled_version_is_refused_when_read(tmp_path: Path) -> None:
+    """A bundled version reaches specs as an RPM version: one that is not PEP 440 is bad input
+    when the lock is read (exit 2 with the place), not a crash in specgen."""
+    path = tmp_path / "vllm.lock.toml"
+    write_lock(path, sample())
+    text = path.read_text()
+    bundled = next(p for p in sample().target[0].package if p.origin == "bundle")
+    path.write_text(text.replace(f'version = "{bundled.version}"', 'version = "banana"', 1))
+    with pytest.raises(LockError, match=r"bundled \w+ has version 'banana'") as info:
+        read_lock(path)
+    assert info.value.exit_code == 2

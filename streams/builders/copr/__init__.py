@@ -32,11 +32,6 @@ Modules: :mod:`._config` (project settings, client configuration, redaction), :m
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
-
-from streams.builders.base import BuildOutcome, Reporter, SrpmProvider
 from streams.builders.copr._api import CoprApi
 from streams.builders.copr._backend import LIST_THRESHOLD, PAGE, TERMINAL, CoprBackend
 from streams.builders.copr._config import (
@@ -48,8 +43,6 @@ from streams.builders.copr._config import (
     secrets_of,
 )
 from streams.builders.copr._dryrun import chroots_for, render_dry_run
-from streams.builders.plan import BuildPlan
-from streams.builders.state import PlanState
 
 __all__ = [
     "DEFAULT_URL",
@@ -60,54 +53,9 @@ __all__ = [
     "CoprApi",
     "CoprBackend",
     "CoprSettings",
-    "build_copr",
     "chroots_for",
     "copr_config",
-    "dry_run_copr",
     "redact",
     "render_dry_run",
     "secrets_of",
 ]
-
-
-def build_copr(
-    plan: BuildPlan,
-    state: PlanState,
-    *,
-    settings: CoprSettings,
-    srpms: SrpmProvider,
-    config: Mapping[str, Any] | None = None,
-    config_path: Path | None = None,
-    poll_interval: float = 30.0,
-    reporter: Reporter | None = None,
-    retries: int = 4,
-    backoff: float = 2.0,
-) -> BuildOutcome:
-    """Build ``plan`` in Copr: the whole backend behind plain arguments (for ``streams build``).
-
-    ``config`` (a dict like ``~/.config/copr``'s ``[copr-cli]``) wins over ``config_path`` and
-    the environment.  Raises :class:`ServiceError` when Copr is unusable; failed packages are
-    in the outcome (``outcome.raise_for_failures()``).
-    """
-    backend = CoprBackend.connect(
-        settings,
-        srpms,
-        config=config,
-        config_path=config_path,
-        poll_interval=poll_interval,
-        reporter=reporter,
-        retries=retries,
-        backoff=backoff,
-    )
-    return backend.build(plan, state)
-
-
-def dry_run_copr(
-    plan: BuildPlan,
-    state: PlanState | None,
-    *,
-    settings: CoprSettings,
-    owner: str | None = None,
-) -> str:
-    """``--dry-run``: the batches and API calls, with no credentials needed."""
-    return render_dry_run(plan, state, settings, owner=owner or settings.owner or "OWNER")

@@ -9,7 +9,8 @@ from packaging.requirements import Requirement
 from packaging.utils import NormalizedName
 
 from streams.lock.build_section.classify import Edge, plain
-from streams.lock.model import LockedPackage, LockedSource
+from streams.lock.model import LockedPackage
+from streams.lock.records import locked_package
 from streams.solver.reconcile import Reconciliation
 
 
@@ -53,21 +54,10 @@ def merge_build_closure(
         who = sorted(requirers.get(d.name, set())) or sorted(
             e.source for e in result.edges if e.target == d.name
         )
-        packages[d.name] = LockedPackage(
-            name=d.name,
-            version=d.version,
-            origin="bundle",
-            rpm=d.rpm,
-            evr=d.evr,
+        packages[d.name] = locked_package(
+            d,
             reason=f"bundled to build {', '.join(who) or 'the stream'} "
             f"({d.reason.removeprefix('bundled: ')})",
-            repo="stream",
-            requires=d.requires,
-            extras=d.extras,
-            sources=tuple(
-                LockedSource(kind=s.kind, url=s.url, sha256=s.sha256, filename=s.filename)
-                for s in d.sources
-            ),
             build_only=True,
         )
         out.added.append(d.name)
