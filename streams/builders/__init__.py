@@ -1,11 +1,14 @@
-"""Build backends and the build plan they share.
+"""Building a stream: the plan, its state, the workspace, and the backends.
 
-* :mod:`streams.builders.plan` -- :class:`BuildPlan` (generations of the build graph, cycles
-  with reasons) and :class:`PlanState` (per package and target, persisted, resumable).
-* :mod:`streams.builders.base` -- the :class:`Backend` protocol, SRPM creation, progress hooks,
+* :mod:`.plan` -- :class:`BuildPlan`: generations of the build graph, cycles with reasons.
+* :mod:`.state` -- :class:`PlanState`: per package and target, persisted, resumable.
+* :mod:`.workspace` -- :class:`~streams.builders.workspace.Workspace`: the ``out/NAME``
+  layout, spelled once; the spec locator and SRPM provider of the specgen output.
+* :mod:`.base` -- the :class:`Backend` protocol, SRPM creation, progress hooks,
   :class:`BuildOutcome`.
-* :mod:`streams.builders.copr`, :mod:`streams.builders.koji`, :mod:`streams.builders.mock` --
-  one module per backend; the ``copr`` and ``koji`` client libraries are imported only there.
+* :mod:`.rpmbuild`, :mod:`.mock`, :mod:`.copr`, :mod:`.koji` -- one module per backend; the
+  ``copr`` and ``koji`` client libraries are imported only there.
+* :mod:`.dispatch` -- :class:`~streams.builders.dispatch.BuildSession`: ``streams build``.
 """
 
 from streams.builders.base import (

@@ -1,14 +1,14 @@
 """What every build backend shares: the Protocol, SRPM creation, progress hooks, the outcome.
 
 Backends (``copr``, ``koji``, ``mock``, and the local rpmbuild one) take a
-:class:`~streams.builders.plan.BuildPlan` and a :class:`~streams.builders.plan.PlanState` and
+:class:`~streams.builders.plan.BuildPlan` and a :class:`~streams.builders.state.PlanState` and
 return a :class:`BuildOutcome`.  Client libraries (``copr``, ``koji``) are imported only inside
 their own modules, so a missing optional extra breaks only the backend that needs it (the way
 fedrq loads its dnf or libdnf5 backend by name).
 
-SRPMs come from an injected :data:`SrpmProvider` ``(node, target) -> Path``; the default one,
-:class:`SpecTree`, runs ``rpmbuild -bs`` on the generated specs, so tests can hand backends real
-tiny SRPMs and the build command can hand them the output of ``streams specgen``.
+SRPMs come from an injected :data:`SrpmProvider` ``(node, target) -> Path``: ``streams build``
+hands backends the workspace's (``rpmbuild -bs`` on the specgen output), :class:`SpecTree` does
+the same for a tree of hand-written specs, and tests hand them real tiny SRPMs.
 """
 
 from __future__ import annotations

@@ -1,11 +1,9 @@
 """``streams build RECIPE [--backend local|mock|copr|koji] [--target T]... [-j N] [--resume]``.
 
-The flow: the lock must exist; specgen writes the specs and sources of each target into
-``OUT/TARGET/specs`` (``SPECS/``, ``SOURCES/``); the plan is built from the lock; the backend
-builds it; with the local backend the RPMs (``OUT/TARGET/rpms``) are then published unsigned
-into ``OUT/TARGET/repo`` (the layout ``streams publish`` and ``streams check`` default to, with
-``OUT`` = ``out/NAME``).  The final table has one row per package: the state on each target,
-the build id or log, and the duration.
+Parses the options into a :class:`~streams.builders.dispatch.BuildRequest` and hands it to
+:class:`~streams.builders.dispatch.BuildSession`, which does the work (specs, plan, backend,
+publishing); this module shows the live progress on a terminal and prints the final table: one
+row per package with its state on each target, the build id or log, and the duration.
 """
 
 from __future__ import annotations

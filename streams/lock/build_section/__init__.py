@@ -24,7 +24,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from streams.errors import LockError, SourceError
-from streams.lock.build_section.classify import Classified, Edge, classify, group_needs, plain
+from streams.lock.build_section.classify import Classified, Edge, classify, group_needs
 from streams.lock.build_section.merge import merge_build_closure
 from streams.lock.build_section.relax import RELAX_LEVELS, relaxation_levels, resolve_relaxed
 from streams.lock.context import LockContext
@@ -147,19 +147,11 @@ def add_build_section(
             break
         relaxed = resolve_relaxed(needs, requirers, ctx.resolve)
         section.warnings += relaxed.warnings
-        for dep, req in relaxed.relaxed.items():
-            for n in requirers[dep]:
-                pkg = packages[n]
-                packages[n] = pkg.model_copy(
-                    update={
-                        "build_requires": tuple(
-                            sorted(
-                                plain(req) if canonicalize_name(Requirement(t).name) == dep else t
-                                for t in pkg.build_requires
-                            )
-                        )
-                    }
-                )
+        for n in sorted({n for dep in relaxed.relaxed for n in requirers[dep]}):
+            mine = {dep for dep in relaxed.relaxed if n in requirers[dep]}
+            packages[n] = packages[n].model_copy(
+                update={"build_requires": relaxed.applied(packages[n].build_requires, mine)}
+            )
         fresh = ctx.load_base()
         result = reconcile(
             fresh.pool,

@@ -8,12 +8,12 @@ packager relaxes such pins, and so does :func:`resolve_relaxed`, saying so in th
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from packaging.requirements import Requirement
 from packaging.specifiers import Specifier, SpecifierSet
-from packaging.utils import NormalizedName
+from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from streams.errors import ResolutionError
@@ -70,6 +70,20 @@ class Relaxed:
     dropped: set[NormalizedName] = field(default_factory=set)
     """Distributions that do not resolve even by name; left out (said in the warnings)."""
     warnings: list[str] = field(default_factory=list)
+
+    def applied(
+        self, build_requires: Sequence[str], deps: Iterable[NormalizedName]
+    ) -> tuple[str, ...]:
+        """``build_requires`` of a requirer of ``deps`` with those requirements as resolved."""
+        wanted = {d: self.relaxed[d] for d in deps}
+        return tuple(
+            sorted(
+                plain(wanted[name])
+                if (name := canonicalize_name(Requirement(t).name)) in wanted
+                else t
+                for t in build_requires
+            )
+        )
 
 
 def _resolves(resolve: Resolver, req: Requirement) -> bool:
