@@ -102,11 +102,13 @@ class BuildSession:
         self.plan = BuildPlan.from_lock(
             [lock.get_target(t) for t in self.targets], stream=recipe.name
         )
+        self._host_python: str | None = None
         if request.backend == "local":
             from streams.builders.rpmbuild import check_host_python
             from streams.targets import host_python_version
 
-            check_host_python(self.targets, host_python_version())
+            self._host_python = host_python_version()
+            check_host_python(self.targets, self._host_python)
 
     # -- the backend -------------------------------------------------------------------------
     def backend(self, reporter: Reporter | None = None, *, connect: bool = True) -> Backend:
@@ -116,7 +118,11 @@ class BuildSession:
             from streams.builders.rpmbuild import LocalBackend
 
             return LocalBackend(
-                specs=ws.spec_locator(), outdir=ws.root, jobs=req.jobs, reporter=reporter
+                specs=ws.spec_locator(),
+                outdir=ws.root,
+                jobs=req.jobs,
+                reporter=reporter,
+                host_version=self._host_python,
             )
         if req.backend == "mock":
             from streams.builders.mock import MockBackend

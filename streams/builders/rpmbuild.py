@@ -272,8 +272,7 @@ class LocalBackend:
             for t in node.targets:
                 lines.append(
                     f"  rpmbuild -bb --define '_topdir {ws.build_dir(t, node.rpm)}' "
-                    f"--define 'stream_staging .../stage' {ws.specs(t) / 'SPECS'}/"
-                    f"{node.rpm}.spec"
+                    f"--define 'stream_staging .../stage' {ws.spec_file(t, node.rpm)}"
                 )
         return "\n".join(lines)
 

@@ -67,8 +67,6 @@ class LockContext:
     interpreter: Interpreter
     """The interpreter the stream runs on there (the recipe's choice, else the main one)."""
     options: LockOptions
-    specs: tuple[RepoSpec, ...]
-    """The base repositories of the target (``--repo``, live or the embedded snapshot)."""
     resolve: Resolver
     load_base: BaseLoader
     client: IndexClient | None = None
@@ -87,10 +85,6 @@ class LockContext:
     @property
     def policy(self) -> Policy:
         return policy_of(self.recipe)
-
-    @property
-    def offline(self) -> bool:
-        return self.options.offline
 
     @classmethod
     def for_target(cls, recipe: Recipe, target: Target, options: LockOptions) -> LockContext:
@@ -128,7 +122,6 @@ class LockContext:
             target=target,
             interpreter=interp,
             options=options,
-            specs=specs,
             resolve=resolver,
             load_base=loader,
             client=client,

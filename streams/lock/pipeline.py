@@ -54,17 +54,9 @@ def recipe_targets(recipe: Recipe, requested: Sequence[str]) -> list[Target]:
     return [get_target(n) for n in names]
 
 
-def lock_target(
-    recipe: Recipe,
-    target: Target,
-    options: LockOptions,
-    reporter: LockReporter | None = None,
-    *,
-    context: LockContext | None = None,
-) -> LockedTarget:
-    """Resolve and reconcile ``recipe`` for one target (``context``: injected solver parts)."""
-    ctx = context or LockContext.for_target(recipe, target, options)
-    options = ctx.options
+def lock_target(ctx: LockContext, reporter: LockReporter | None = None) -> LockedTarget:
+    """Resolve and reconcile ``ctx.recipe`` for ``ctx.target``."""
+    recipe, target, options = ctx.recipe, ctx.target, ctx.options
     rep = reporter or LockReporter()
     requirements = list(recipe.normalized_requires.values())
     # The base repositories load in a worker thread while uv resolves upstream in its own
@@ -258,6 +250,7 @@ def lock_recipe(
             if t.name in keep:
                 lock = lock.with_target(t)
     for target in recipe_targets(recipe, targets):
-        lock = lock.with_target(lock_target(recipe, target, options, reporter))
+        ctx = LockContext.for_target(recipe, target, options)
+        lock = lock.with_target(lock_target(ctx, reporter))
     write_lock(out, lock)
     return lock, out

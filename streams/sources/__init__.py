@@ -65,5 +65,6 @@ def inspect_source(
     info = store.get(src.sha256)
     if info is None:
         path = verified(fetch, SourceFetch.of(src, dist))
-        info = store.load(path, sha256=src.sha256, kind=src.kind, name=dist, version=version)
+        info = read_source_info(path, src.kind, dist, version)
+        store.put(src.sha256, info)
     return info

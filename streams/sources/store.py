@@ -8,11 +8,9 @@ import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
 
 from streams.errors import SourceError
 from streams.infra.fsutil import atomic_write_text, cache_dir
-from streams.sources.inspect import read_source_info
 from streams.sources.model import SourceInfo
 
 
@@ -64,13 +62,3 @@ class SourceInfoStore:
         path = self.root / self._name(sha256)
         atomic_write_text(path, json.dumps(info.to_dict(), indent=1, sort_keys=True) + "\n")
         return path
-
-    def load(
-        self, path: Path, *, sha256: str, kind: Literal["sdist", "wheel"], name: str, version: str
-    ) -> SourceInfo:
-        """The stored info, or read it from ``path`` (already hash-verified) and store it."""
-        info = self.get(sha256)
-        if info is None:
-            info = read_source_info(path, kind, name, version)
-            self.put(sha256, info)
-        return info

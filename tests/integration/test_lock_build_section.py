@@ -121,7 +121,6 @@ def context(
         target=target,
         interpreter=target.interpreter(PY),
         options=LockOptions(),
-        specs=(make_spec("fedora", str(base)),),
         resolve=index,
         load_base=load_base,
         store=store,
