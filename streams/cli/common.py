@@ -51,13 +51,16 @@ def open_lock(recipe: Recipe, lock_file: Path | None = None) -> Lock:
 
 
 def pick_target(recipe: Recipe, lock: Lock, target: str | None) -> LockedTarget:
-    """The locked target named, or the first of the recipe's targets that the lock has."""
+    """The locked target named, else the first of the recipe's targets that the lock has,
+    else the first locked one (a lock made with ``--target host`` only has ``host``)."""
     if target:
         return lock.get_target(target)
     for name in recipe.stream.targets:
         for t in lock.target:
             if t.name == name:
                 return t
+    if lock.target:
+        return lock.target[0]
     return lock.get_target(recipe.stream.targets[0])
 
 

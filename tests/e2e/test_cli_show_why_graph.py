@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from streams.cli import main
-from streams.lock import Lock, LockedEdge, LockedPackage, LockedTarget, write_lock
+from streams.lock import Lock, LockedEdge, LockedPackage, LockedTarget, read_lock, write_lock
 from streams.recipe import load_recipe
 
 RECIPE = """\
@@ -123,6 +123,23 @@ def test_graph_svg_without_graphviz(
     assert main(["graph", str(demo), "--format", "svg"]) == 1
     err = capsys.readouterr().err
     assert "Graphviz" in err and "--format html" in err
+
+
+def test_show_and_why_default_to_the_only_locked_target_host(
+    demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `streams lock demo --target host` writes a lock whose only target is not the recipe's
+    lock_path = demo.with_name("demo.lock.toml")
+    lock = read_lock(lock_path)
+    host = lock.target[0].model_copy(update={"name": "host"})
+    write_lock(lock_path, lock.model_copy(update={"target": (host,)}))
+    assert main(["show", str(demo), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["target"] for r in rows} == {"host"} and len(rows) == 3
+    assert main(["why", str(demo), "six", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["origin"] == "fedora"
+    assert main(["why", str(demo), "six"]) == 0
+    assert "host" in capsys.readouterr().out
 
 
 def test_no_lock_yet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
