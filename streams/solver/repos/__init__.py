@@ -27,7 +27,8 @@ rebuilt from the XML, never fatal.
 
 Modules: :mod:`.specs` (repository specs, pure), :mod:`._repomd` (repomd.xml and checksums),
 :mod:`._fetch` (where the bytes come from), :mod:`._cache` (the cache directory and ``.solv``
-files), :mod:`._load` (into a pool), :mod:`._base` (:class:`BaseRepos`).
+files), :mod:`._load` (into a pool), :mod:`._base` (:class:`BaseRepos`), :mod:`.host` (the
+host target's base, written from what the running machine has).
 """
 
 from streams.solver.repos._base import BaseRepos

@@ -9,8 +9,9 @@ A :class:`RepoSpec` names one rpm-md repository and says how to reach it:
                recognised by ``metalink`` in the URL or forced with a ``metalink+`` prefix
                (``metalink+https://...``, ``metalink+file:///tmp/ml.xml``)
 
-This module is pure apart from :func:`snapshot_dir` (which looks at the installed package data)
-and :func:`parse_metalink` (which only parses bytes it is given).
+This module is pure apart from :func:`snapshot_dir` (which looks at the installed package data),
+:func:`parse_metalink` (which only parses bytes it is given) and the host target's default base,
+which :func:`streams.solver.repos.host.host_base` reads from the running machine.
 """
 
 from __future__ import annotations
@@ -158,10 +159,16 @@ def target_specs(
 
     ``repos`` (from ``--repo``) replace the defaults entirely.  Otherwise ``base="live"`` gives
     the target's real Fedora sources (``fedora`` + ``updates`` metalinks, or ``rawhide``) and
-    ``base="snapshot"`` the embedded snapshot, as one repo named ``fedora``.
+    ``base="snapshot"`` the embedded snapshot, as one repo named ``fedora``.  The host target
+    has no Fedora repositories: its default base is the host base
+    (:mod:`streams.solver.repos.host`), one repo named ``host-base`` describing this machine.
     """
     if repos:
         return list(repos)
+    if target.is_host and base == "snapshot":
+        from streams.solver.repos.host import REPO_NAME, host_base
+
+        return [RepoSpec(REPO_NAME, str(host_base(arch=target.arch)), "dir")]
     if base == "live":
         out: list[RepoSpec] = []
         for src in target.sources():
