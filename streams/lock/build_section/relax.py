@@ -94,6 +94,19 @@ def _resolves(resolve: Resolver, req: Requirement) -> bool:
     return True
 
 
+def _spelled(req: Requirement) -> str:
+    """``req`` without its marker and with the PEP 503 name: spellings of one requirement
+    (``setuptools_scm>=8``, ``setuptools-scm>=8``) are one text."""
+    extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
+    return f"{canonicalize_name(req.name)}{extras}{req.specifier}"
+
+
+def _holds(version: Version, reqs: Sequence[Requirement]) -> bool:
+    """Whether ``version`` satisfies every requirement in ``reqs`` (pre-releases allowed, as a
+    bundled pre-release is what the resolver picked)."""
+    return all(r.specifier.contains(version, prereleases=True) for r in reqs)
+
+
 def resolve_relaxed(
     needs: Mapping[NormalizedName, Sequence[Requirement]],
     requirers: Mapping[NormalizedName, set[str]],
@@ -101,23 +114,45 @@ def resolve_relaxed(
 ) -> Relaxed:
     """Resolve ``needs`` together, climbing the :func:`relaxation_levels` until they do.
 
-    When even the names alone do not resolve together, what does not resolve on its own is
-    left out (the spec still asks for it, so the build fails visibly until the recipe ignores
-    it or names a source) and the rest is tried again.  Raises the last
-    :class:`~streams.errors.ResolutionError` when nothing (or everything) resolves alone.
+    Relaxing is per distribution: when the requirements do not resolve together, first the
+    distributions asked for in several ways whose own requirements do not resolve at their
+    current level go one level looser; only when none of them is the problem do all climb one
+    level together (the conflict is between distributions).  When even the names alone do not
+    resolve together, what does not resolve on its own is left out (the spec still asks for
+    it, so the build fails visibly until the recipe ignores it or names a source) and the rest
+    is tried again.  Raises the last :class:`~streams.errors.ResolutionError` when nothing (or
+    everything) resolves alone.
+
+    A distribution is *relaxed* (in :attr:`Relaxed.relaxed` and the warnings) only when the
+    version resolved for it does not satisfy every requirement asked of it: ``maturin<2,>=1.16``
+    and ``maturin<2.0,>=1.0`` both hold for maturin 1.9.6, and ``setuptools_scm>=8`` and
+    ``setuptools-scm`` are requirements on one distribution (``needs`` is keyed by the PEP 503
+    name), so neither is a relaxation.
     """
     levels = {dep: relaxation_levels(dep, reqs) for dep, reqs in sorted(needs.items())}
+    at = dict.fromkeys(levels, 0)
     warnings: list[str] = []
     dropped: set[NormalizedName] = set()
-    level = 0
     while True:
-        merged = {dep: lv[min(level, len(lv) - 1)] for dep, lv in levels.items()}
+        merged = {dep: lv[min(at[dep], len(lv) - 1)] for dep, lv in levels.items()}
         try:
             closure = resolve(list(merged.values()))
             break
         except ResolutionError as exc:
-            if level < RELAX_LEVELS - 1:
-                level += 1
+            # distributions asked for in more than one way are the ones whose requirements
+            # can conflict among themselves; one resolution each tells which do
+            several = [
+                d
+                for d in levels
+                if at[d] < RELAX_LEVELS - 1 and len({_spelled(r) for r in needs[d]}) > 1
+            ]
+            stuck = [d for d in several if not _resolves(resolve, merged[d])]
+            if stuck:
+                for d in stuck:
+                    at[d] += 1
+                continue
+            if any(a < RELAX_LEVELS - 1 for a in at.values()):
+                at = {d: min(a + 1, RELAX_LEVELS - 1) for d, a in at.items()}
                 continue
             bad = [dep for dep, lv in levels.items() if not _resolves(resolve, lv[-1])]
             if not bad or len(bad) == len(levels):
@@ -130,12 +165,15 @@ def resolve_relaxed(
                     "Fedora provides it otherwise"
                 )
                 del levels[dep]
+                del at[dep]
                 dropped.add(dep)
+    pins = closure.by_name()
     relaxed: dict[NormalizedName, Requirement] = {}
     for dep, req in merged.items():
-        asked = sorted({plain(r) for r in needs[dep]})
-        if asked == [plain(req)]:
+        pin = pins.get(dep)
+        if pin is None or _holds(pin.version, needs[dep]):
             continue
+        asked = sorted({_spelled(r) for r in needs[dep]})
         warnings.append(
             f"build requirements on {dep} ({'; '.join(asked)}) cannot all hold with one "
             f"bundled {dep}: relaxed to {plain(req)}"
