@@ -47,6 +47,8 @@ class BuildRequest:
     koji_hub: str | None = None
     koji_targets: Mapping[str, str] = field(default_factory=dict)
     scratch: bool = False
+    allow_network: bool = False
+    """Local backend: run rpmbuild with the host's network (default: a network namespace)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +125,7 @@ class BuildSession:
                 jobs=req.jobs,
                 reporter=reporter,
                 host_version=self._host_python,
+                allow_network=req.allow_network,
             )
         if req.backend == "mock":
             from streams.builders.mock import MockBackend

@@ -15,6 +15,24 @@ specs put ``%{?stream_staging}%{stream_sitelib}`` on ``PYTHONPATH``, so without 
 (mock, Copr, Koji, where the packages are really installed) the path is the real prefix and with
 it the staged copy.  No root is needed and nothing is installed on the host.
 
+**Staged tools.**  The specs put ``%{?stream_staging}%{stream_prefix}/bin`` first on ``PATH``
+too, so a build backend finds the tools the stream bundles (``maturin``; ``uv-build``, which
+uv_build looks up with ``shutil.which``).  A staged console script's shebang names the
+stream's interpreter, ``PREFIX/bin/python3``, which exists only inside the staging root here
+(in mock, Copr and Koji the RPMs are really installed, so it exists there): after extraction,
+:func:`relocate_shebangs` points every staged ``bin/`` script whose interpreter is inside the
+staging root at that staged interpreter.  The runtime package (``PREFIX/bin/python3`` and
+``pyvenv.cfg``) is staged with the dependencies, so the staged interpreter is the stream's
+venv and its ``site-packages`` the staged one; a package with staged dependencies therefore
+starts only once the runtime is built.
+
+**No network.**  Every ``rpmbuild -bb`` runs in a network namespace of its own
+(:func:`streams.infra.sandbox.offline_argv`), as mock, Copr and Koji build with networking
+off: what a build would fetch itself works nowhere else, so it fails here too.  Sources are
+fetched and sha256-checked by specgen before any build (``write_output(sources=True)``), and
+rpmbuild gets ``_disable_source_fetch 1``.  ``allow_network=True`` (``streams build
+--allow-network``) is the escape hatch for hosts that cannot make a namespace.
+
 **Host Python.**  rpmbuild runs the host's ``/usr/bin/python3``: a target whose Python differs
 would get packages byte-compiled and built for the wrong interpreter.  :func:`check_host_python`
 refuses such a target and points at mock or Copr.
@@ -26,6 +44,8 @@ installed packages.  A missing host tool shows in the build log.
 
 from __future__ import annotations
 
+import logging
+import os
 import shlex
 import shutil
 import threading
@@ -40,9 +60,16 @@ from streams.builders.state import PlanState
 from streams.builders.workspace import SpecLocator, Workspace
 from streams.errors import BuildError, CommandError, UsageError
 from streams.infra.proc import run, which
+from streams.infra.sandbox import offline_argv, offline_method
 from streams.targets import HOST, HOST_PYTHON, get_target, host_python_version
 
 BACKEND = "local"
+
+_log = logging.getLogger(__name__)
+
+# Linux reads at most BINPRM_BUF_SIZE (256) bytes of a "#!" line (since Linux 5.1; 128 before);
+# a longer interpreter path cannot be a shebang, so such scripts get a /bin/sh trampoline.
+_SHEBANG_MAX = 255
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +115,54 @@ def staged_deps(plan: BuildPlan, name: str) -> list[str]:
     return [n for n in plan.order() if n in seen and plan.nodes[n].kind != "metapackage"]
 
 
+def _trampoline(interpreter: str, flags: str) -> bytes:
+    """The first lines of a script that ``/bin/sh`` re-executes with ``interpreter``.
+
+    Python reads the second and third lines as one string literal and ignores it; ``sh`` runs
+    ``exec INTERPRETER [FLAGS] "$0" "$@"`` (the form pip's script launchers use for long
+    interpreter paths).
+    """
+    argv = shlex.join([interpreter, *([flags] if flags else [])])
+    return f"#!/bin/sh\n'''exec' {argv} \"$0\" \"$@\"\n' '''\n".encode()
+
+
+def relocate_shebangs(stage: Path) -> list[Path]:
+    """Point staged ``bin/`` scripts whose interpreter lives in ``stage`` at the staged copy.
+
+    ``#!/opt/streams/NAME/bin/python3 -sP`` becomes ``#!STAGE/opt/streams/NAME/bin/python3 -sP``
+    (flags kept) when ``STAGE/opt/streams/NAME/bin/python3`` exists; scripts whose
+    interpreter is not in the staging root (the host's) and binaries are left alone.  Returns
+    the rewritten files.
+    """
+    changed: list[Path] = []
+    for bin_dir in sorted(stage.rglob("bin")):
+        if bin_dir.is_symlink() or not bin_dir.is_dir():
+            continue
+        for script in sorted(bin_dir.iterdir()):
+            if script.is_symlink() or not script.is_file():
+                continue
+            with script.open("rb") as fh:
+                if fh.read(2) != b"#!":
+                    continue
+                words = fh.readline().decode("utf-8", "replace").strip().split(None, 1)
+                rest = fh.read()
+            if not words or not words[0].startswith("/"):
+                continue
+            staged = stage / words[0].lstrip("/")
+            if not os.path.lexists(staged) or "'" in str(staged):
+                continue
+            flags = words[1] if len(words) > 1 else ""
+            line = f"#!{staged}" + (f" {flags}" if flags else "") + "\n"
+            head = line.encode()
+            if len(head) > _SHEBANG_MAX:
+                head = _trampoline(str(staged), flags)
+            mode = script.stat().st_mode
+            script.write_bytes(head + rest)
+            script.chmod(mode)
+            changed.append(script)
+    return changed
+
+
 class LocalBuilder:
     """Runs the builds of one plan on this machine, with a :class:`LocalBackend`'s settings."""
 
@@ -100,6 +175,8 @@ class LocalBuilder:
         self.jobs = max(1, backend.jobs)
         self.reporter = backend.reporter or Reporter()
         self.defines = backend.defines
+        self.allow_network = backend.allow_network
+        self.runtime = next((n for n in self.plan.nodes.values() if n.kind == "runtime"), None)
         self.rpmbuild = which("rpmbuild", hint="install rpm-build (dnf) or rpm (apt)")
         self._stage_lock = threading.Lock()
 
@@ -120,7 +197,10 @@ class LocalBuilder:
         stage.mkdir(parents=True)
         rpm2cpio = which("rpm2cpio", hint="install rpm (it ships rpm2cpio)")
         cpio = which("cpio", hint="install cpio")
-        for dep in staged_deps(self.plan, node.name):
+        deps = staged_deps(self.plan, node.name)
+        if deps and self.runtime is not None:
+            deps.insert(0, self.runtime.name)  # the stream's venv: PREFIX/bin/python3
+        for dep in deps:
             for rpm_file in sorted(self.rpm_dir(self.plan.nodes[dep], target).glob("*/*.rpm")):
                 run(
                     [
@@ -133,6 +213,10 @@ class LocalBuilder:
                     log_file=log,
                     what=f"stage {rpm_file.name}",
                 )
+        relocated = relocate_shebangs(stage)
+        if relocated:
+            with log.open("a", encoding="utf-8") as fh:
+                fh.write(f"staging: {len(relocated)} script(s) now run the staged interpreter\n")
 
     def build_one(self, name: str, target: str) -> LocalBuild:
         """Stage the dependencies, run rpmbuild, collect the RPMs.  Never raises a BuildError."""
@@ -164,10 +248,15 @@ class LocalBuilder:
             f"stream_staging {stage}",
             "--define",
             "_build_id_links none",
+            # never fetch a Source during the build (rpm's default; said explicitly)
+            "--define",
+            "_disable_source_fetch 1",
         ]
         for key, value in self.defines:
             argv += ["--define", f"{key} {value}"]
         argv.append(str(spec.resolve()))
+        if not self.allow_network:
+            argv = offline_argv(argv)
         try:
             run(argv, log_file=log, what=f"rpmbuild -bb {spec.name}", timeout=6 * 3600)
         except CommandError as exc:
@@ -189,6 +278,13 @@ class LocalBuilder:
         return LocalBuild(name, target, True, tuple(out), log)
 
     # -- the scheduler ---------------------------------------------------------------------
+    def _waits_for_runtime(self, name: str, target: str) -> bool:
+        """A package with staged dependencies needs the runtime's RPM (its interpreter)."""
+        rt = self.runtime
+        if rt is None or name == rt.name or not staged_deps(self.plan, name):
+            return False
+        return self.state.get(rt.name, target).state != "succeeded"
+
     def run(self) -> BuildOutcome:
         """Build everything pending, ``jobs`` at a time, in plan order; never raises on a
         failed package (see :meth:`BuildOutcome.raise_for_failures`)."""
@@ -198,6 +294,8 @@ class LocalBuilder:
                 for name, target in self.state.ready():
                     if len(running) >= self.jobs:
                         break
+                    if self._waits_for_runtime(name, target):
+                        continue
                     node = self.plan.nodes[name]
                     log = self.log_path(node, target)
                     self.state.start(name, target, build_id=f"rpmbuild:{node.rpm}", logs=[log])
@@ -256,6 +354,7 @@ class LocalBackend:
         reporter: Reporter | None = None,
         defines: Sequence[tuple[str, str]] = (),
         host_version: str | None = None,
+        allow_network: bool = False,
     ) -> None:
         self.specs = specs
         self.outdir = outdir
@@ -263,6 +362,7 @@ class LocalBackend:
         self.reporter = reporter
         self.defines = tuple(defines)
         self.host_version = host_version
+        self.allow_network = allow_network
 
     def dry_run(self, plan: BuildPlan, state: PlanState) -> str:
         ws = Workspace(self.outdir)
@@ -290,6 +390,10 @@ class LocalBackend:
         gone): they start again.
         """
         check_host_python(plan.targets, self.host_version or host_python_version())
+        if self.allow_network:
+            _log.warning("local builds run with network access (--allow-network)")
+        else:
+            _log.info("local builds run without network (%s)", offline_method())
         for name, target in requeue:
             state.requeue(name, target, reason="restarted: the previous run was interrupted")
         return LocalBuilder(self, plan, state).run()

@@ -35,9 +35,12 @@ def _normalised(lock: Lock) -> dict[str, Any]:
             p["extras"] = sorted(p["extras"])
             p["build-requires"] = sorted(p["build-requires"])
             p["sources"] = sorted(p["sources"], key=lambda s: (s["kind"], s["filename"], s["url"]))
+            if p["origin"] != "bundle":
+                del p["revision"]  # no spec of its own
         t["edge"] = sorted(
             t["edge"], key=lambda e: (e["kind"], e["from"], e["to"], e["requirement"])
         )
+        t["obsoletes"] = sorted(t["obsoletes"], key=lambda o: o["name"])
     data["target"] = sorted(data["target"], key=lambda t: t["name"])
     return data
 

@@ -67,6 +67,36 @@ class LockedRepo(BaseModel):
     checksum: str = ""
 
 
+class Revision(BaseModel):
+    """Which build of a spec this is: its ``Release`` and its latest ``%changelog`` entry.
+
+    ``digest`` is the sha256 of everything the lock says that goes into the spec (see
+    :mod:`streams.lock.revisions`); a re-lock that changes it writes a new entry and raises
+    ``release``, so the new RPM upgrades the old one.
+    """
+
+    model_config = _CONFIG
+    release: int = Field(default=1, ge=1)
+    digest: str = ""
+    date: str = ""
+    """``YYYY-MM-DD`` (UTC) of the change: the changelog date, stable across specgen runs."""
+    packager: str = ""
+    """``Name <email>`` of the changelog entry."""
+    text: str = ""
+    """What changed, e.g. ``Update to 2.14.0``."""
+
+
+class LockedObsolete(BaseModel):
+    """A package the stream built before and no longer bundles (it left the stream or moved to
+    Fedora's copy): the runtime obsoletes every build of it up to ``evr``."""
+
+    model_config = _CONFIG
+    name: str
+    """The RPM name, ``NAME-stream-python3-DIST``."""
+    evr: str
+    """The last version-release the stream built, without the dist tag: ``1.0-3``."""
+
+
 class LockedPackage(BaseModel):
     """One distribution of the runtime view: reused from Fedora or bundled."""
 
@@ -93,6 +123,8 @@ class LockedPackage(BaseModel):
         serialization_alias="build-only",
     )
     """Bundled only because another bundle needs it to build; not part of the runtime view."""
+    revision: Revision = Revision()
+    """Release and changelog of a bundled package's spec (unused for reused ones)."""
 
     @model_validator(mode="after")
     def _bundled_versions_are_pep440(self) -> LockedPackage:
@@ -135,6 +167,11 @@ class LockedTarget(BaseModel):
     repo: tuple[LockedRepo, ...] = ()
     package: tuple[LockedPackage, ...] = ()
     edge: tuple[LockedEdge, ...] = ()
+    revision: Revision = Revision()
+    """Release and changelog of the runtime and metapackage specs (one for both: the
+    metapackage requires the runtime of its own version-release)."""
+    obsoletes: tuple[LockedObsolete, ...] = ()
+    """Packages of earlier locks that are no longer bundled, carried from lock to lock."""
 
     def packages(self) -> dict[str, LockedPackage]:
         return {p.name: p for p in self.package}
@@ -161,6 +198,16 @@ class Lock(BaseModel):
         validation_alias=AliasChoices("recipe-sha256", "recipe_sha256"),
         serialization_alias="recipe-sha256",
     )
+    locked_at: str = Field(
+        default="",
+        validation_alias=AliasChoices("locked-at", "locked_at"),
+        serialization_alias="locked-at",
+    )
+    """``YYYY-MM-DD`` of the latest change of any revision (not of every run: the same inputs
+    give the same bytes)."""
+    packager: str = ""
+    """Who made the latest change (``Name <email>``): the recipe's ``[stream] packager``, else
+    ``$RPM_PACKAGER``, else git's user.name and user.email."""
     target: tuple[LockedTarget, ...] = ()
 
     def get_target(self, name: str) -> LockedTarget:

@@ -26,6 +26,8 @@ from streams.lock.context import LockContext, LockOptions
 from streams.lock.io import lock_path, read_lock, write_lock
 from streams.lock.model import Lock, LockedPackage, LockedRepo, LockedSource, LockedTarget
 from streams.lock.records import locked_edges, locked_package
+from streams.lock.vendoring import add_vendored_crates
+from streams.lock.revisions import lock_date, resolve_packager, stamp_lock, stamp_target
 from streams.recipe import Recipe
 from streams.solver.index import IndexClient
 from streams.solver.model import Decision, UpstreamClosure
@@ -109,6 +111,8 @@ def lock_target(ctx: LockContext, reporter: LockReporter | None = None) -> Locke
         # The runtime reconciliation only added its candidates to ``base``: its base repos
         # answer "does Fedora provide X?" as before, so the build section asks them too.
         locked, _section = add_build_section(locked, ctx, base=base)
+        rep.stage(target.name, "vendoring the Rust crates of bundled sdists")
+        locked = add_vendored_crates(locked, ctx)
     rep.done(target.name, locked)
     return locked
 
@@ -231,7 +235,9 @@ def lock_recipe(
     """Lock ``recipe`` for ``targets`` (default: all of its targets) and write the lock.
 
     Targets not asked for keep what an existing lock says about them, so ``--target`` can
-    refresh one target at a time.  The write is atomic.
+    refresh one target at a time.  Each locked target's revisions (Release, changelog entry)
+    and obsoletes are decided against the existing lock's (:mod:`streams.lock.revisions`).
+    The write is atomic.
     """
     options = options or LockOptions()
     if recipe.path is None:
@@ -249,8 +255,18 @@ def lock_recipe(
         for t in previous.target:
             if t.name in keep:
                 lock = lock.with_target(t)
+    earlier = {t.name: t for t in lock.target}
+    date, packager = lock_date(), resolve_packager(recipe)
     for target in recipe_targets(recipe, targets):
         ctx = LockContext.for_target(recipe, target, options)
-        lock = lock.with_target(lock_target(ctx, reporter))
+        locked = stamp_target(
+            lock_target(ctx, reporter),
+            earlier.get(target.name),
+            recipe,
+            date=date,
+            packager=packager,
+        )
+        lock = lock.with_target(locked)
+    lock = stamp_lock(lock, packager=packager)
     write_lock(out, lock)
     return lock, out

@@ -119,6 +119,21 @@ def check_stream_name(value: str) -> str:
     return value
 
 
+# rpm's changelog line "* DATE NAME <EMAIL> - VERSION-RELEASE" (Fedora's Packaging Guidelines,
+# "Changelogs"): a name, then an address in angle brackets; nothing rpm could expand.
+PACKAGER_RE = re.compile(r"^[^<>%\s][^<>%\n]*? <[^<>@%\s]+@[^<>@%\s]+>$")
+
+
+def check_packager(value: str) -> str:
+    if not PACKAGER_RE.match(value):
+        raise bad(
+            f"invalid packager {value!r}",
+            'a name and an e-mail address in angle brackets, e.g. "Jane Doe <jane@example.org>"'
+            " (no %, as in rpm's %changelog lines)",
+        )
+    return value
+
+
 def check_dist_name(value: str) -> str:
     if not DIST_NAME_RE.match(value):
         hint = "a PyPI distribution name: letters, digits, '.', '_' and '-', e.g. 'torch'"
@@ -321,6 +336,11 @@ class StreamSection(BaseModel):
 
     exports: Annotated[tuple[Command, ...], _unique("command")] = ()
     """Console scripts of the stream linked into ``/usr/bin``, e.g. ``["vllm"]``."""
+
+    packager: Annotated[str, AfterValidator(check_packager)] | None = None
+    """Who the ``%changelog`` entries of the specs name, ``"Name <email>"``.  Default:
+    ``$RPM_PACKAGER``, else git's ``user.name`` and ``user.email``, else
+    ``streams <streams@localhost>``.  Recorded in the lock when a package changes."""
 
     python: dict[TargetName, PythonVersion] = Field(default_factory=dict)
     """Per-target interpreter, e.g. ``{ "fedora-45-x86_64" = "3.14" }``.  A target not listed

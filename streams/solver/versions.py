@@ -39,6 +39,7 @@ __all__ = [
     "rpm_dep",
     "rpm_evr",
     "rpm_version",
+    "rpm_version_tag",
     "split_specifiers",
 ]
 
@@ -169,6 +170,9 @@ class _Parts:
         release = list(self.release)
         while len(release) > 1 and release[-1] == 0:
             release.pop()
+        return self.text(tuple(release))
+
+    def text(self, release: tuple[int, ...]) -> str:
         text = ".".join(str(x) for x in release)
         if self.epoch:
             text = f"{self.epoch}:{text}"
@@ -187,6 +191,23 @@ def rpm_version(version: str | Version) -> str:
     Raises :class:`~streams.errors.VersionError` for a string that is not PEP 440.
     """
     return str(_Parts.of(version))
+
+
+def rpm_version_tag(version: str | Version) -> str:
+    """The ``Version:`` tag of a package built from ``version``: the upstream version in RPM
+    form, every release component kept (``2.14.0`` -> ``2.14.0``, ``2.12.0a1`` ->
+    ``2.12.0~a1``, ``1.0.post2`` -> ``1.0^post2``, ``1.0.dev3`` -> ``1.0~~dev3``).
+
+    Fedora's Python packaging guidelines ("Versioning": the Version is the upstream version,
+    with ``~`` for pre-releases and ``^`` for post-release snapshots) and the general
+    Versioning guidelines.  Only the dependency provides that Fedora's generator writes
+    (:func:`rpm_version`) drop trailing zeros; rpm does not compare ``2.14.0`` and ``2.14``
+    equal (``rpm.labelCompare`` says ``2.14.0`` is newer), so a tag and a provide must each
+    keep their own form.  The local label is dropped as in :func:`rpm_version`; the PEP 440
+    epoch is not part of the tag (it goes to the ``Epoch:`` tag: ``Version(v).epoch``).
+    """
+    parts = _Parts.of(version)
+    return replace(parts, epoch=0).text(parts.release)
 
 
 def rpm_evr(version: str | Version) -> Evr:

@@ -217,7 +217,7 @@ def test_rpmbuild_pure_python_package_for_host_keeps_the_firewall(tmp_path: Path
     files = _run(["rpm", "-qp", "--list", str(rpm_file)]).stdout.splitlines()
 
     assert sorted(provides) == [
-        "demo-stream-python3-hello-cow = 1-1",
+        "demo-stream-python3-hello-cow = 1.0-1",  # Version: the upstream version
         "demo-stream-python3dist(hello-cow) = 1",
     ]
     assert not any("python3dist(" in p and not p.startswith("demo-stream") for p in provides)
@@ -238,7 +238,7 @@ def test_rpmbuild_pure_python_package_for_host_keeps_the_firewall(tmp_path: Path
             f"rpm2cpio {rpm_file} | cpio -i --quiet --to-stdout ./opt/streams/demo/bin/hello-cow",
         ]
     )
-    assert payload.stdout.startswith("#!/opt/streams/demo/bin/python3\n")
+    assert payload.stdout.startswith("#!/opt/streams/demo/bin/python3 -I\n")
     lic = _run(["rpm", "-qp", "--licensefiles", str(rpm_file)]).stdout
     assert "dist-info/LICENSE" in lic
 

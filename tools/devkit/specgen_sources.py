@@ -247,6 +247,7 @@ def write_demo_lock(sources: Path = SOURCES, recipe: Path = DEMO / "demo.toml") 
         LockedRepo,
         LockedSource,
         LockedTarget,
+        Revision,
         lock_path,
         write_lock,
     )
@@ -346,12 +347,38 @@ def write_demo_lock(sources: Path = SOURCES, recipe: Path = DEMO / "demo.toml") 
             ("fedora-45-x86_64", False, "f45"),
         )
     )
+    # Revisions as `streams lock` records them: fedora-44 is a re-lock of a lock that also
+    # bundled oldlib 0.9 (release 2), which the runtime now obsoletes.
+    from streams.lock.revisions import stamp_lock, stamp_target
+    from streams.recipe import load_recipe
+
+    loaded = load_recipe(recipe)
+    packager = "Demo Packager <demo@example.org>"
+    earlier = targets[0].model_copy(
+        update={
+            "package": (
+                *targets[0].package,
+                bundle("oldlib", "0.9", revision=Revision(release=2, digest="0" * 64)),
+            )
+        }
+    )
+    stamped = tuple(
+        stamp_target(
+            t,
+            earlier if t.name == "fedora-44-x86_64" else None,
+            loaded,
+            date="2026-01-15",
+            packager=packager,
+        )
+        for t in targets
+    )
     lock = Lock(
         stream="demo",
         recipe=recipe.name,
         recipe_sha256=hashlib.sha256(recipe.read_bytes()).hexdigest(),
-        target=targets,
+        target=stamped,
     )
+    lock = stamp_lock(lock, packager=packager)
     path = lock_path(recipe)
     write_lock(path, lock)
     return path

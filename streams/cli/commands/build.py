@@ -158,6 +158,12 @@ def _print_summary(outcome: BuildOutcome, targets: list[str]) -> None:
     help="Koji build target for a streams target (repeatable; default fNN-candidate).",
 )
 @click.option("--scratch", is_flag=True, help="Koji scratch builds (never tagged).")
+@click.option(
+    "--allow-network",
+    is_flag=True,
+    help="Local backend: let rpmbuild reach the network (default: none, as in mock, Copr "
+    "and Koji); for hosts that cannot make a network namespace.",
+)
 @json_option
 def command(
     recipe: str,
@@ -173,6 +179,7 @@ def command(
     koji_hub: str | None,
     koji_targets: tuple[str, ...],
     scratch: bool,
+    allow_network: bool,
     as_json: bool,
 ) -> None:
     """Build RECIPE's stream in dependency order, then (local) publish it unsigned.
@@ -204,7 +211,14 @@ def command(
         koji_hub=koji_hub,
         koji_targets=koji_map,
         scratch=scratch,
+        allow_network=allow_network,
     )
+    if allow_network and backend == "local":
+        click.echo(
+            "warning: --allow-network: builds can reach the network here, and what works "
+            "only with it fails in mock, Copr and Koji",
+            err=True,
+        )
     session = BuildSession(rec, lock, request, output)
     if dry_run:
         click.echo(session.dry_run())

@@ -17,23 +17,43 @@ scripts.  File names rpm could misread (%, quotes, glob characters, newlines) st
 
 usage: streams-install.py --root BUILDROOT --prefix PREFIX --sitelib SITELIB
                           --python-version 3.X --interpreter /usr/bin/python3.X
-                          --files OUT WHEEL...
+                          --files OUT [--modules OUT] WHEEL...
+       streams-install.py --check-imports MODULES   (in %check, with the stream's Python)
+
+Scripts: every script in PREFIX/bin whose shebang names a Python (installer's
+"#!PREFIX/bin/python3", "#!/usr/bin/env python3", "#!/usr/bin/python3") gets
+"#!PREFIX/bin/python3 -I".  The path is absolute, so Fedora's brp-mangle-shebangs leaves it
+alone and no /usr/bin/env dependency is generated; -I is Fedora's %py3_shebang_flags (-sP:
+no user site-packages, no script directory on sys.path) plus -E, so PYTHONPATH and the other
+PYTHON* variables cannot shadow the stream's modules either.
 
 Byte-compilation (optimization levels 0 and 1, like Fedora's %py_byte_compile) runs with
 --interpreter, the stream's own Python, because .pyc files are specific to its version.
+The .pyc files are timestamp-based, as Fedora's: when SOURCE_DATE_EPOCH is set, every .py
+newer than it is first set to it, as Fedora's brp-python-bytecompile does with
+clamp_source_mtime.py (https://fedoraproject.org/wiki/Changes/ReproducibleBuildsClampMtimes),
+because rpm then clamps the packaged mtimes to it (%clamp_mtime_to_source_date_epoch) and a
+.pyc recording the unclamped mtime would be stale: Python would recompile on every import,
+and fail to write into a read-only prefix.
+
+--modules writes the importable top-level names of what was installed (from the wheels'
+RECORD; a namespace package's first-level packages instead of the namespace), which
+--check-imports imports one by one, like Fedora's %pyproject_check_import -t.  A module that
+fails because another distribution's module is missing (a requirement that the buildroot does
+not install, or one of an extra the stream did not select) is skipped with a message; any
+other failure fails the build.
 """
 
 import argparse
+import csv
+import importlib
+import io
 import os
 import re
 import subprocess
 import sys
-
-from installer import install  # type: ignore[import-not-found,unused-ignore]
-from installer.destinations import (  # type: ignore[import-not-found,unused-ignore]
-    SchemeDictionaryDestination,
-)
-from installer.sources import WheelFile  # type: ignore[import-not-found,unused-ignore]
+import traceback
+import zipfile
 
 UNSAFE = re.compile(r'[%"\\*?\[\]{}\n\r\t]')
 LICENSE = re.compile(r"^(LICEN[CS]E|COPYING|NOTICE|AUTHORS)", re.IGNORECASE)
@@ -46,7 +66,126 @@ def entry(path: str, license_file: bool = False) -> str:
     return f"%license {quoted}" if license_file else quoted
 
 
+SHEBANG = re.compile(
+    rb"^#![ \t]*(?:\S*/)?(?:env[ \t]+(?:-S[ \t]*)?)?python[0-9.]*(?:[ \t][^\n]*)?\n"
+)
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+SKIP_TOP = {"__pycache__", "test", "tests", "testing"}
+
+
+def fix_shebangs(bindir: str, python: str) -> None:
+    """``#!PYTHON -I`` on every script of ``bindir`` that runs a Python."""
+    if not os.path.isdir(bindir):
+        return
+    for name in sorted(os.listdir(bindir)):
+        path = os.path.join(bindir, name)
+        if os.path.islink(path) or not os.path.isfile(path):
+            continue
+        with open(path, "rb") as fh:
+            data = fh.read()
+        first = data.split(b"\n", 1)[0] + b"\n"
+        if first.startswith(b"#!") and (
+            SHEBANG.match(first) or first.startswith(b"#!" + python.encode())
+        ):
+            data = b"#!" + python.encode() + b" -I\n" + data[len(first) :]
+            with open(path, "wb") as fh:
+                fh.write(data)
+
+
+def clamp_mtimes(tree: str, epoch: int) -> None:
+    """Set every .py under ``tree`` newer than ``epoch`` to ``epoch``."""
+    for dirpath, _dirs, filenames in os.walk(tree):
+        for f in filenames:
+            if f.endswith(".py"):
+                path = os.path.join(dirpath, f)
+                st = os.lstat(path)
+                if st.st_mtime > epoch:
+                    os.utime(path, (epoch, epoch), follow_symlinks=False)
+
+
+def _module(part: str) -> str:
+    """The module name of a file or directory name under site-packages, or ``""``."""
+    if part.endswith(".py"):
+        part = part[:-3]
+    elif part.endswith(".so") or part.endswith(".pyd"):
+        part = part.split(".", 1)[0]
+    return part if IDENTIFIER.match(part) and part not in SKIP_TOP else ""
+
+
+def top_level_modules(wheel: str) -> list[str]:
+    """Importable top-level modules of ``wheel``, from its RECORD."""
+    with zipfile.ZipFile(wheel) as zf:
+        record = next(n for n in zf.namelist() if n.endswith(".dist-info/RECORD"))
+        rows = list(csv.reader(io.TextIOWrapper(zf.open(record), encoding="utf-8")))
+    paths = [r[0] for r in rows if r and ".dist-info/" not in r[0] and ".data/" not in r[0]]
+    paths = [p for p in paths if not p.startswith("..")]
+    tops: dict[str, list[str]] = {}
+    for p in paths:
+        tops.setdefault(p.split("/", 1)[0], []).append(p)
+    out = set()
+    for top, files in tops.items():
+        if top not in {f for f in files}:  # a directory
+            name = _module(top + ".py")
+            if not name:
+                continue
+            if any(f.startswith(top + "/__init__.") for f in files):
+                out.add(name)
+                continue
+            # a namespace package: its first-level packages and modules
+            for f in files:
+                rest = f[len(top) + 1 :].split("/")
+                child = _module(rest[0] if len(rest) == 1 else rest[0] + ".py")
+                if child and (
+                    len(rest) == 1 or any(g.startswith(f"{top}/{rest[0]}/__init__.") for g in files)
+                ):
+                    out.add(f"{name}.{child}")
+        else:
+            name = _module(top)
+            if name:
+                out.add(name)
+    return sorted(out)
+
+
+def check_imports(modules_file: str) -> int:
+    """Import every module of ``modules_file``; 0 when none failed for its own reasons."""
+    with open(modules_file) as fh:
+        modules = [line.strip() for line in fh if line.strip()]
+    own = {m.split(".")[0] for m in modules}
+    failed = 0
+    for mod in modules:
+        try:
+            importlib.import_module(mod)
+        except ImportError as exc:
+            missing = (exc.name or "").split(".")[0]
+            if missing and missing not in own:
+                print(
+                    f"streams-install: import {mod}: skipped, it needs {exc.name}, which is "
+                    "not in the buildroot (a requirement the build does not install, or an "
+                    "extra the stream did not select)",
+                    file=sys.stderr,
+                )
+                continue
+            failed += 1
+            print(f"streams-install: import {mod} FAILED:", file=sys.stderr)
+            traceback.print_exc()
+        except Exception:
+            failed += 1
+            print(f"streams-install: import {mod} FAILED:", file=sys.stderr)
+            traceback.print_exc()
+        else:
+            print(f"streams-install: import {mod}: ok")
+    return 1 if failed else 0
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--check-imports"] and len(sys.argv) == 3:
+        sys.exit(check_imports(sys.argv[2]))
+    from installer import install  # type: ignore[import-not-found,unused-ignore]
+    from installer.destinations import (  # type: ignore[import-not-found,unused-ignore]
+        SchemeDictionaryDestination,
+    )
+    from installer.sources import WheelFile  # type: ignore[import-not-found,unused-ignore]
+
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)
     ap.add_argument("--prefix", required=True)
@@ -54,6 +193,7 @@ def main() -> None:
     ap.add_argument("--python-version", required=True)
     ap.add_argument("--interpreter", required=True)
     ap.add_argument("--files", required=True)
+    ap.add_argument("--modules")
     ap.add_argument("wheels", nargs="+")
     args = ap.parse_args()
 
@@ -77,7 +217,17 @@ def main() -> None:
         with WheelFile.open(wheel) as source:
             install(source, destination, {"INSTALLER": b"streams\n"})
 
+    python = args.prefix + "/bin/python3"
+    fix_shebangs(root + args.prefix + "/bin", python)
+    if args.modules:
+        modules = sorted({m for wheel in args.wheels for m in top_level_modules(wheel)})
+        with open(args.modules, "w") as fh:
+            fh.write("".join(m + "\n" for m in modules))
+
     sitelib = root + args.sitelib
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        clamp_mtimes(sitelib, int(epoch))
     compile_cmd = [args.interpreter, "-m", "compileall", "-q", "-f", "-o", "0", "-o", "1"]
     compile_cmd += ["-s", root, "-p", "/", sitelib]
     subprocess.run(compile_cmd, check=True)
