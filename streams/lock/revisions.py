@@ -38,7 +38,7 @@ from streams.errors import CommandError
 from streams.infra.proc import run, which
 from streams.lock.model import Lock, LockedObsolete, LockedPackage, LockedTarget, Revision
 from streams.recipe import Recipe
-from streams.solver.versions import rpm_version_tag
+from streams.solver.versions import Evr, rpm_version_tag
 
 __all__ = [
     "DEFAULT_PACKAGER",
@@ -159,8 +159,14 @@ def app_version(target: LockedTarget, recipe: Recipe) -> str:
     return "0"
 
 
-def _why(old: LockedPackage, new: LockedPackage, target: LockedTarget, recipe: Recipe) -> str:
-    before = _inputs(old, target, recipe) if old.revision.digest else {}
+def _why(
+    old: LockedPackage,
+    old_target: LockedTarget,
+    new: LockedPackage,
+    target: LockedTarget,
+    recipe: Recipe,
+) -> str:
+    before = _inputs(old, old_target, recipe)
     after = _inputs(new, target, recipe)
     labels = {
         "sources": "source changed",
@@ -213,9 +219,7 @@ def stamp_target(
 ) -> LockedTarget:
     """``new`` with the revision of every bundled package and of the stream, and the
     obsoletes, decided against ``previous`` (the same target in the last lock, if any)."""
-    old_pkgs = (
-        {str(canonicalize_name(p.name)): p for p in previous.bundled()} if previous else {}
-    )
+    old_pkgs = {str(canonicalize_name(p.name)): p for p in previous.bundled()} if previous else {}
     packages = []
     for pkg in new.package:
         if pkg.origin != "bundle":
@@ -230,7 +234,7 @@ def stamp_target(
             digest=package_digest(pkg, new, recipe),
             text_new=f"Add {pkg.name} {pkg.version} to the {recipe.name} stream",
             text_update=f"Update to {pkg.version}",
-            text_rebuild=_why(old, pkg, new, recipe) if old is not None else "",
+            text_rebuild=_why(old, previous, pkg, new, recipe) if old and previous else "",
             date=date,
             packager=packager,
         )
@@ -261,7 +265,14 @@ def stamp_target(
         date=date,
         packager=packager,
     )
-    return stamped.model_copy(update={"revision": revision})
+    warnings = stamped.warnings
+    if old_version is not None and Evr.parse(version) < Evr.parse(old_version):
+        warnings += (
+            f"the stream's version goes down from {old_version} to {version} (the version of "
+            "its first top-level requirement): dnf will not upgrade the runtime and the "
+            "metapackage to it; pin that requirement or remove the old packages first",
+        )
+    return stamped.model_copy(update={"revision": revision, "warnings": warnings})
 
 
 def _oname(o: LockedObsolete) -> str:
