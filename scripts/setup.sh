@@ -5,9 +5,10 @@
 #   scripts/setup.sh [--venv DIR] [--no-system] [--no-test-deps]
 #
 # 1. OS packages: rpm + rpmbuild (rpm-build on Fedora, rpm on Debian), the rpm Python bindings,
-#    createrepo_c, dnf, rpmlint, graphviz, bubblewrap, gpg (signing), what the generated specs
+#    createrepo_c, dnf, graphviz, bubblewrap, gpg (signing), what the generated specs
 #    build with on a non-Fedora host (pip, installer, setuptools, wheel for /usr/bin/python3),
-#    and what the koji client's gssapi needs.
+#    what the koji client's gssapi needs, and what rpmlint (PyPI, installed with streams for
+#    `streams lint`) runs: checkbashisms, libmagic, enchant with the en_US dictionary, binutils.
 # 2. A virtual environment (default .venv) made from the system Python, so the rpm shim from
 #    PyPI finds the system's rpm bindings (they are built for that interpreter).
 # 3. streams installed into it (editable) with its test extras, then a smoke import.
@@ -46,9 +47,10 @@ fi
 install_system() {
     case " $os_id $os_like " in
         *" fedora "*|*" rhel "*|*" centos "*)
-            local pkgs=(rpm rpm-build python3-rpm createrepo_c dnf rpmlint graphviz bubblewrap
+            local pkgs=(rpm rpm-build python3-rpm createrepo_c dnf graphviz bubblewrap
                         python3 python3-devel python3-pip python3-installer python3-setuptools
-                        python3-wheel gcc krb5-devel git gnupg2)
+                        python3-wheel gcc krb5-devel git gnupg2
+                        devscripts-checkbashisms file-libs enchant2 hunspell-en-US binutils cpio)
             local missing=()
             for p in "${pkgs[@]}"; do rpm -q "$p" >/dev/null 2>&1 || missing+=("$p"); done
             if [ ${#missing[@]} -eq 0 ]; then step "OS packages: all present (dnf)"; return; fi
@@ -56,9 +58,10 @@ install_system() {
             as_root dnf install -y "${missing[@]}" || fail "dnf install ${missing[*]}"
             ;;
         *" debian "*|*" ubuntu "*)
-            local pkgs=(rpm createrepo-c python3-rpm dnf rpmlint graphviz bubblewrap
+            local pkgs=(rpm createrepo-c python3-rpm dnf graphviz bubblewrap
                         python3 python3-venv python3-dev python3-pip python3-installer
-                        python3-setuptools python3-wheel gcc libkrb5-dev git gnupg)
+                        python3-setuptools python3-wheel gcc libkrb5-dev git gnupg
+                        devscripts libmagic1 libenchant-2-2 hunspell-en-us binutils cpio)
             local missing=()
             for p in "${pkgs[@]}"; do
                 dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
@@ -109,4 +112,5 @@ step "checking the installation"
 "$venv/bin/python" -c 'import rpm, solv, createrepo_c; print("rpm", rpm.__version__, "| libsolv ok | createrepo_c ok")' \
     || fail "rpm/solv/createrepo_c do not import in $venv"
 "$venv/bin/streams" --version >/dev/null || fail "the streams command does not run"
+"$venv/bin/rpmlint" --version >/dev/null || fail "rpmlint (PyPI) does not run in $venv"
 step "ready: $venv/bin/streams ($("$venv/bin/streams" --version))"

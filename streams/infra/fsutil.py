@@ -31,6 +31,16 @@ def state_dir(*parts: str) -> Path:
     return path
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()
+"""The process's umask, read once at import (reading it means setting it)."""
+
+
 @contextlib.contextmanager
 def atomic_open(
     path: Path, mode: str = "w", *, encoding: str | None = "utf-8", durable: bool = False
@@ -46,6 +56,10 @@ def atomic_open(
     binary = "b" in mode
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp makes the file 0600; give it the mode open() would (0666 less the umask), so
+        # a spec or source packed into an SRPM is 0644 as rpmlint's Fedora config wants
+        # (ValidSrcPerms) and a lock is as readable as any other file the user writes.
+        os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, mode, encoding=None if binary else encoding) as fh:
             yield fh
             fh.flush()
