@@ -43,9 +43,14 @@ def scaffold_recipe(
     version: str | None = None,
     targets: tuple[str, ...] = (),
     index_url: str | None = None,
+    exports: tuple[str, ...] | None = None,
 ) -> str:
     """A commented recipe for stream ``name`` requiring ``dist`` (default: ``name``), pinned to
-    ``==version`` when given.  The text validates as it is (``streams validate``)."""
+    ``==version`` when given.  The text validates as it is (``streams validate``).
+
+    ``exports``: the console scripts of ``dist`` (read from its wheel by ``streams new
+    --from-pypi``), written as ``exports``; None when they were not read (``exports = []``).
+    """
     try:
         check_stream_name(name)
         for t in targets:
@@ -65,6 +70,22 @@ def scaffold_recipe(
         if index_url and index_url != DEFAULT_INDEX
         else f"# [index]\n# url = {_q(DEFAULT_INDEX)}   # PEP 503/691 simple index\n"
     )
+    release = f"{dist_name} {version}" if version else dist_name
+    if exports:
+        exports_block = (
+            f"# Console scripts linked into /usr/bin: those {release} installs (its wheel's\n"
+            "# entry_points.txt); drop any you do not want on the host's PATH.\n"
+            f"exports = [{', '.join(_q(e) for e in exports)}]"
+        )
+    elif exports is not None:
+        exports_block = (
+            f"# Console scripts linked into /usr/bin ({release}'s wheel declares none).\n"
+            "exports = []"
+        )
+    else:
+        exports_block = (
+            f"# Console scripts linked into /usr/bin, e.g. [{_q(dist_name)}].\nexports = []"
+        )
     return f"""\
 # Recipe of the {name} stream (format: docs/recipes.md; JSON Schema: docs/recipe.schema.json).
 # Check it with `streams validate {name}`, then resolve it with `streams lock {name}`.
@@ -81,8 +102,7 @@ targets = [{", ".join(_q(t) for t in target_list)}]
 # Install root, default {DEFAULT_PREFIX_ROOT}/{name}: absolute, not under /usr, /etc or /var,
 # and not shared with another stream.
 # prefix = {_q(f"{DEFAULT_PREFIX_ROOT}/{name}")}
-# Console scripts linked into /usr/bin, e.g. [{_q(dist_name)}].
-exports = []
+{exports_block}
 # Per-target interpreter.  A target not listed uses its main Python; any other version must be
 # one of Fedora's alternative interpreters on that target (package python3.X), and then no
 # Fedora python3-* package can be reused there.

@@ -429,6 +429,55 @@ def test_new_from_pypi_pins_the_latest_release(
     assert "vllm==0.33.0" in out
 
 
+HTTPIE_ENTRY_POINTS = """\
+[console_scripts]
+http = httpie.__main__:main
+https = httpie.__main__:main
+httpie = httpie.manager.__main__:main
+
+[httpie.plugins.auth.v1]
+basic = httpie.plugins.builtin:BasicAuthPlugin
+"""
+
+
+@pytest.mark.parametrize("padding", [0, 300_000])  # read whole, and over range requests
+def test_new_from_pypi_exports_the_console_scripts(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, padding: int
+) -> None:
+    with FakeIndex() as index:
+        index.add_wheel("httpie", "3.2.4", entry_points=HTTPIE_ENTRY_POINTS, padding=padding)
+        index.add_sdist("httpie", "3.2.4")
+        index.add_wheel("httpie", "3.2.3", entry_points="[console_scripts]\nold = x:y\n")
+        target = tmp_path / "httpie.toml"
+        code = main(
+            ["new", "httpie", "--from-pypi", "httpie", "--index-url", index.url, "-o", str(target)]
+        )
+        out, err = capsys.readouterr()
+        sent = sum(h.sent for h in index.hits if "/files/" in h.path)
+    assert code == 0, err
+    assert "exporting http, httpie, https" in out
+    # the plugin group is not a script; the older release's scripts are not this one's
+    assert load_recipe(target).stream.exports == ("http", "httpie", "https")
+    if padding:  # not downloaded whole: read by range requests
+        assert sent < padding / 2
+
+
+def test_new_from_pypi_without_scripts_or_wheel_exports_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    with FakeIndex() as index:
+        index.add_wheel("libonly", "1.0")
+        index.add_sdist("sdistonly", "2.0")
+        for dist in ("libonly", "sdistonly"):
+            target = tmp_path / f"{dist}.toml"
+            code = main(
+                ["new", dist, "--from-pypi", dist, "--index-url", index.url, "-o", str(target)]
+            )
+            assert code == 0, capsys.readouterr().err
+            assert load_recipe(target).stream.exports == ()
+    assert "wheel declares none" in (tmp_path / "libonly.toml").read_text()
+
+
 def test_new_from_pypi_unknown_project_is_a_service_error(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -84,11 +84,13 @@ def make_wheel(
     tag: str = "py3-none-any",
     metadata: str | None = None,
     padding: int = 0,
+    entry_points: str | None = None,
     **metadata_kw: Any,
 ) -> tuple[str, bytes]:
     """(filename, bytes) of a real wheel.  ``padding`` adds that many incompressible bytes in
     a data file written after METADATA, so METADATA is far from the file's tail and a client
-    must use more than one range request."""
+    must use more than one range request.  ``entry_points`` is the text of
+    ``entry_points.txt`` (``[console_scripts]`` ...), written into the dist-info."""
     dist = f"{_escaped(name)}-{version}"
     md = metadata if metadata is not None else metadata_text(name, version, **metadata_kw)
     buf = io.BytesIO()
@@ -101,6 +103,8 @@ def make_wheel(
             f"{dist}.dist-info/WHEEL",
             f"Wheel-Version: 1.0\nGenerator: fakeindex\nRoot-Is-Purelib: true\nTag: {tag}\n",
         )
+        if entry_points is not None:
+            zf.writestr(f"{dist}.dist-info/entry_points.txt", entry_points)
         zf.writestr(f"{dist}.dist-info/RECORD", "")
     return f"{dist}-{tag}.whl", buf.getvalue()
 
@@ -230,11 +234,14 @@ class FakeIndex:
         padding: int = 0,
         yanked: bool | str = False,
         metadata: str | None = None,
+        entry_points: str | None = None,
         **metadata_kw: Any,
     ) -> FakeFile:
         """A wheel, with a PEP 658 ``.metadata`` file unless ``pep658=False``."""
         md = metadata if metadata is not None else metadata_text(name, version, **metadata_kw)
-        filename, data = make_wheel(name, version, tag=tag, metadata=md, padding=padding)
+        filename, data = make_wheel(
+            name, version, tag=tag, metadata=md, padding=padding, entry_points=entry_points
+        )
         return self.add_file(
             name,
             filename,

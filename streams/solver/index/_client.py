@@ -14,9 +14,11 @@ Metadata of a release is found in this order (cheapest first):
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import io
 import logging
 import threading
+import zipfile
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -73,6 +75,19 @@ class NotCachedError(ServiceError):
 
 class _RangeIgnoredError(Exception):
     """The server answered a later range request with the whole file."""
+
+
+def _wheel_scripts(src: Path | IO[bytes]) -> tuple[str, ...]:
+    """Script names from the ``entry_points.txt`` of the shallowest ``.dist-info`` in a wheel."""
+    with zipfile.ZipFile(src) as zf:
+        folders = sorted(
+            {n.split("/", 1)[0] for n in zf.namelist() if n.split("/", 1)[0].endswith(".dist-info")}
+        )
+        if not folders:
+            return ()
+        dist = importlib.metadata.PathDistribution(zipfile.Path(zf, f"{folders[0]}/"))
+        groups = ("console_scripts", "gui_scripts")
+        return tuple(sorted({ep.name for ep in dist.entry_points if ep.group in groups}))
 
 
 def _version(value: str | Version) -> Version:
@@ -451,6 +466,19 @@ class IndexClient:
         The zip CRC of METADATA is checked by zipfile; the wheel's sha256 cannot be (only the
         whole file has one), which is the same trust a PEP 658 file without a hash gets.
         """
+        src = self._remote_wheel(file)
+        if isinstance(src, Path):
+            return self._read_local(file, src)
+        try:
+            data = read_wheel_metadata(io.BufferedReader(src), file.name, prefetch=src.ensure)
+        except _RangeIgnoredError:
+            return self._read_local(file, self.download(file))
+        log.debug("%s: METADATA read with %d extra range requests", file.filename, src.requests)
+        return self._parse(file, data, "wheel-range")
+
+    def _remote_wheel(self, file: DistFile) -> RangeFile | Path:
+        """The wheel as a file read by range requests (its tail already fetched), or its
+        downloaded, verified copy when the server sends the whole file or no usable range."""
         with self.cache.temp_file() as (fh, tmp):
             try:
                 resp = http.download(
@@ -463,26 +491,38 @@ class IndexClient:
             except ServiceError as exc:
                 if exc.status != 416:
                     raise
-                return self._read_local(file, self.download(file))
+                return self.download(file)
             span = parse_content_range(resp.headers.get("Content-Range"))
             if resp.status == 200 or (span is not None and span[0] == 0):
                 # the whole file came back (server ignored Range, or the wheel is tiny)
                 log.debug("%s: whole file received (HTTP %d)", file.filename, resp.status)
-                path = self._verify_and_commit(file, fh, tmp)
-                return self._read_local(file, path)
+                return self._verify_and_commit(file, fh, tmp)
             total = span[2] if span is not None else None
             if span is None or total is None:
                 log.info("%s: unusable Content-Range; downloading it", file.filename)
-                return self._read_local(file, self.download(file))
+                return self.download(file)
             fh.seek(0)
             tail = fh.read()
-        rf = RangeFile(total, lambda a, b: self._range(file, a, b), known=(span[0], tail))
+        return RangeFile(total, lambda a, b: self._range(file, a, b), known=(span[0], tail))
+
+    def console_scripts(self, file: DistFile) -> tuple[str, ...]:
+        """The ``console_scripts`` and ``gui_scripts`` names a wheel installs, sorted.
+
+        Read from the wheel's ``*.dist-info/entry_points.txt`` (the entry points specification,
+        https://packaging.python.org/en/latest/specifications/entry-points/) with
+        :mod:`importlib.metadata`'s parser, over range requests as for METADATA (a cached copy
+        is read locally), so a 500 MB wheel costs a few small requests.
+        """
+        if file.kind != "wheel":
+            raise UsageError(f"{file.filename} is not a wheel; only wheels list entry points")
+        cached = self.cache.has_file(file.sha256) if file.sha256 else None
+        src: RangeFile | Path = cached if cached is not None else self._remote_wheel(file)
         try:
-            data = read_wheel_metadata(io.BufferedReader(rf), file.name, prefetch=rf.ensure)
+            return _wheel_scripts(src if isinstance(src, Path) else io.BufferedReader(src))
         except _RangeIgnoredError:
-            return self._read_local(file, self.download(file))
-        log.debug("%s: METADATA read with %d extra range requests", file.filename, rf.requests)
-        return self._parse(file, data, "wheel-range")
+            return _wheel_scripts(self.download(file))
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
+            raise MetadataReadError(f"{file.filename}: not a readable wheel (zip): {exc}") from exc
 
     def _range(self, file: DistFile, first: int, last: int) -> bytes:
         buf = io.BytesIO()
