@@ -168,18 +168,28 @@ class BuildSession:
         return text
 
     def write_specs(self) -> None:
-        """Specs and sources of every target into ``OUT/TARGET/specs``."""
+        """Specs and sources of every target into ``OUT/TARGET/specs``; the specs and
+        sources of an earlier lock that this one does not have are removed."""
         from streams.sources import SourceInfoStore
         from streams.specgen import plan_recipe_target, write_output
 
         store = SourceInfoStore()
         for t in self.targets:
             plan = plan_recipe_target(self.recipe, self.lock, t, store)
-            write_output(plan, self.workspace.specs(t), sources=True)
+            summary = write_output(plan, self.workspace.specs(t), sources=True)
+            self.workspace.prune_specs(t, summary.specs, summary.sources)
+
+    def plan_rpms(self, target: str) -> frozenset[str]:
+        """The source package names the plan builds for ``target`` (what may be published)."""
+        return frozenset(n.rpm for n in self.plan.nodes.values() if target in n.targets)
 
     def build(self, reporter: ReporterFactory | None = None) -> BuildResult:
         """Write the specs, build in plan order, then (local) publish.  Failed packages are in
-        the outcome (``result.outcome.raise_for_failures()``)."""
+        the outcome (``result.outcome.raise_for_failures()``).
+
+        Outputs of packages the plan no longer has (a re-lock dropped them) are removed first
+        (:meth:`Workspace.prune`), and only the plan's RPMs are published."""
+        self.workspace.prune(self.plan)
         self.write_specs()
         state, _building = open_state(
             self.plan, self.workspace.root, self.request.backend, resume=self.request.resume
@@ -196,6 +206,7 @@ class BuildSession:
                     self.workspace.repo(t),
                     stream=self.recipe.name,
                     summary=self.recipe.stream.summary,
+                    packages=self.plan_rpms(t),
                 )
                 published[t] = {"repo_dir": str(res.repo_dir), "repo_file": str(res.repo_file)}
         return BuildResult(outcome, tuple(self.targets), published)

@@ -15,11 +15,17 @@
 
 Every module that reads or writes these paths asks a :class:`Workspace`
 (``streams publish``, ``check`` and ``manifest`` default to the same places).
+
+A re-lock can drop packages: before each build :meth:`Workspace.prune` removes the specs,
+SRPMs, RPMs and build dirs of RPM names the plan no longer has, and
+:meth:`Workspace.prune_specs` the specs and sources specgen did not write this time, so
+nothing stale is built, checked or published.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,6 +91,56 @@ class Workspace:
     def state_file(self, backend: str) -> Path:
         """``build-state-BACKEND.json``: next to the outputs, one file per backend."""
         return self.root / f"build-state-{backend}.json"
+
+    # -- hygiene ------------------------------------------------------------------------------
+    def prune(self, plan: BuildPlan) -> list[Path]:
+        """Remove the outputs of packages that are not in ``plan`` (a re-lock dropped them).
+
+        Per target of the plan: ``specs/SPECS/RPM.spec``, ``srpms/RPM-V-R.src.rpm``,
+        ``rpms/RPM/`` and ``build/RPM/`` of every RPM name the plan does not build there.
+        Returns what was removed.  (``SOURCES`` is pruned by :meth:`prune_specs` once the new
+        specs are written, since only those say which sources are still needed.)
+        """
+        removed: list[Path] = []
+        for target in plan.targets:
+            keep = {n.rpm for n in plan.nodes.values() if target in n.targets}
+            stale: list[Path] = []
+            spec_dir = self.specs(target) / "SPECS"
+            if spec_dir.is_dir():
+                stale += [p for p in spec_dir.glob("*.spec") if p.stem not in keep]
+            if self.srpms(target).is_dir():
+                # rpmbuild names a source RPM NAME-VERSION-RELEASE.src.rpm
+                stale += [
+                    p
+                    for p in self.srpms(target).glob("*.src.rpm")
+                    if p.name.removesuffix(".src.rpm").rsplit("-", 2)[0] not in keep
+                ]
+            for parent in (self.rpms(target), self.root / target / "build"):
+                if parent.is_dir():
+                    stale += [p for p in parent.iterdir() if p.is_dir() and p.name not in keep]
+            for path in sorted(stale):
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
+                removed.append(path)
+        return removed
+
+    def prune_specs(self, target: str, specs: Iterable[str], sources: Iterable[str]) -> list[Path]:
+        """Remove spec files and sources of ``target`` that specgen did not just write."""
+        keep_specs, keep_sources = set(specs), set(sources)
+        removed: list[Path] = []
+        spec_dir = self.specs(target) / "SPECS"
+        for path in sorted(spec_dir.glob("*.spec")) if spec_dir.is_dir() else ():
+            if path.name not in keep_specs:
+                path.unlink()
+                removed.append(path)
+        src_dir = self.sources(target)
+        for path in sorted(src_dir.iterdir()) if src_dir.is_dir() else ():
+            if path.is_file() and path.name not in keep_sources:
+                path.unlink()
+                removed.append(path)
+        return removed
 
     # -- providers for the backends ----------------------------------------------------------
     def spec_locator(self) -> SpecLocator:

@@ -22,6 +22,7 @@ from streams.lock.model import (
     LockedRepo,
     LockedSource,
     LockedTarget,
+    LockedVendor,
     Revision,
 )
 
@@ -34,6 +35,7 @@ __all__ = [
     "LockedRepo",
     "LockedSource",
     "LockedTarget",
+    "LockedVendor",
     "Revision",
     "dumps",
     "load_lock_for",

@@ -35,6 +35,8 @@ def _normalised(lock: Lock) -> dict[str, Any]:
             p["extras"] = sorted(p["extras"])
             p["build-requires"] = sorted(p["build-requires"])
             p["sources"] = sorted(p["sources"], key=lambda s: (s["kind"], s["filename"], s["url"]))
+            if p.get("vendor") is None:
+                p.pop("vendor", None)  # TOML has no null: only sdists that build crates have one
             if p["origin"] != "bundle":
                 del p["revision"]  # no spec of its own
         t["edge"] = sorted(

@@ -57,6 +57,42 @@ class LockedSource(BaseModel):
     filename: str = ""
 
 
+class LockedVendor(BaseModel):
+    """The Rust crates an sdist builds, vendored by ``streams lock`` into a reproducible tarball
+    (:mod:`streams.sources.vendor`), kept in the source cache by its sha256 and shipped as a
+    Source of the spec, so the build needs no crate registry (Fedora's ``%cargo_prep -v``)."""
+
+    model_config = _CONFIG
+    filename: str
+    """``NAME-VERSION-cargo-vendor.tar.xz``."""
+    sha256: str
+    sdist_sha256: str = Field(
+        validation_alias=AliasChoices("sdist-sha256", "sdist_sha256"),
+        serialization_alias="sdist-sha256",
+    )
+    """The sdist the crates were vendored from (a spec built from another file ignores it)."""
+    manifests: tuple[str, ...]
+    """The Cargo manifests vendored, relative to the sdist's top directory."""
+    crates: tuple[str, ...] = ()
+    """``NAME VERSION`` of every vendored crate, sorted."""
+    registry: str = "crates-io"
+    """``crates-io`` or ``directory`` (a local directory registry, ``STREAMS_CARGO_REGISTRY``)."""
+
+
+class LockedBuildTool(BaseModel):
+    """An RPM build requirement of a bundled sdist that is not a Python distribution: a
+    compiler, a build tool or a library (``gcc``, ``cmake``, ``pkgconfig(zlib)``), with where
+    it came from, in order of authority: the recipe's ``[packages.NAME] build-requires``,
+    Fedora's own spec of the same distribution, or what streams inferred from the sdist."""
+
+    model_config = _CONFIG
+    rpm: str
+    source: Literal["recipe", "fedora", "sdist"] = Field(
+        validation_alias=AliasChoices("from", "source"), serialization_alias="from"
+    )
+    why: str = ""
+
+
 class LockedRepo(BaseModel):
     """A base repository the target was solved against."""
 
@@ -123,6 +159,8 @@ class LockedPackage(BaseModel):
         serialization_alias="build-only",
     )
     """Bundled only because another bundle needs it to build; not part of the runtime view."""
+    vendor: LockedVendor | None = None
+    """The sdist's Rust crates, vendored (only for sdists that build crates)."""
     revision: Revision = Revision()
     """Release and changelog of a bundled package's spec (unused for reused ones)."""
 

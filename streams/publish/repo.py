@@ -2,7 +2,9 @@
 
 ``publish_repo(rpms_dir, out_dir, stream=..., baseurl=..., sign_key=...)``:
 
-1. mirrors the binary RPMs found under ``rpms_dir`` into ``out_dir`` (flat).  An RPM whose
+1. mirrors the binary RPMs found under ``rpms_dir`` into ``out_dir`` (flat); with
+   ``packages``, only those built from these source packages (their ``SOURCERPM`` header), so
+   leftovers of packages a re-lock dropped are never published.  An RPM whose
    source did not change since the last run (same size and mtime, same signing key) is left
    alone, and RPMs that are no longer built are removed.  ``rpms_dir == out_dir`` publishes in
    place;
@@ -24,7 +26,7 @@ import io
 import json
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -169,6 +171,31 @@ def _mirror(
     return fresh, removed, state
 
 
+def source_package(path: Path) -> str:
+    """The name of the source package ``path`` was built from (its ``SOURCERPM`` header).
+
+    Read with the rpm Python bindings; the header value is ``NAME-VERSION-RELEASE.src.rpm``.
+    """
+    import rpm
+
+    ts = rpm.TransactionSet()
+    ts.setVSFlags(rpm._RPMVSF_NOSIGNATURES | rpm._RPMVSF_NODIGESTS)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError as exc:
+        raise PublishError(f"cannot read {path}: {exc.strerror}") from exc
+    try:
+        hdr = ts.hdrFromFdno(fd)
+    except rpm.error as exc:
+        raise PublishError(f"{path} is not a readable RPM package ({exc})") from exc
+    finally:
+        os.close(fd)
+    src = hdr[rpm.RPMTAG_SOURCERPM]
+    if not src:
+        return str(hdr[rpm.RPMTAG_NAME])
+    return str(src).removesuffix(".src.rpm").rsplit("-", 2)[0]
+
+
 def publish_repo(
     rpms_dir: Path,
     out_dir: Path,
@@ -179,13 +206,15 @@ def publish_repo(
     update: bool = True,
     summary: str | None = None,
     log_file: Path | None = None,
+    packages: Collection[str] | None = None,
 ) -> PublishResult:
     """Make ``out_dir`` an rpm-md repository of the RPMs under ``rpms_dir`` (see module doc).
 
     ``baseurl`` is where users will reach the repository (default: ``file://`` of
     ``out_dir``).  With ``sign_key`` the RPMs and repomd.xml are signed by that existing GnuPG
     key and checked with ``rpm -K`` / gpgv against the exported public key before returning.
-    ``update=False`` forces createrepo_c to re-read every package.
+    ``update=False`` forces createrepo_c to re-read every package.  ``packages`` (source
+    package names) publishes only the RPMs built from them; a copy of any other is removed.
     """
     rpms_dir = rpms_dir.resolve()
     out_dir = out_dir.resolve()
@@ -203,6 +232,9 @@ def publish_repo(
         ),
         key=lambda p: p.name,
     )
+    if packages is not None:
+        wanted = set(packages)
+        rpms = [p for p in rpms if source_package(p) in wanted]
     if not rpms:
         raise PublishError(
             f"no binary RPMs under {rpms_dir}", hint="build the stream first (streams build)"

@@ -9,6 +9,7 @@ console scripts) ask this room; neither reaches into the other.
 * :mod:`.inspect` -- reading sdists and wheels without unpacking them.
 * :mod:`.model` -- :class:`BuildInfo` and :class:`SourceInfo`.
 * :mod:`.store` -- the content-addressed :class:`SourceInfoStore`.
+* :mod:`.vendor` -- an sdist's Rust crates vendored into a reproducible tarball.
 """
 
 from __future__ import annotations
@@ -25,11 +26,19 @@ from streams.sources.fetch import Fetcher, SourceFetch, cached_source, sha256_fi
 from streams.sources.inspect import read_build_info, read_source_info
 from streams.sources.model import LEGACY_BACKEND, LEGACY_REQUIRES, BuildInfo, SourceInfo
 from streams.sources.store import SourceInfoStore
+from streams.sources.vendor import (
+    CrateRegistry,
+    VendorFetch,
+    cached_vendor,
+    find_cargo_project,
+    vendor_crates,
+)
 
 __all__ = [
     "LEGACY_BACKEND",
     "LEGACY_REQUIRES",
     "BuildInfo",
+    "CrateRegistry",
     "Distribution",
     "Fetcher",
     "SourceFetch",
@@ -37,14 +46,18 @@ __all__ = [
     "SourceInfoStore",
     "SourceKind",
     "SourceRef",
+    "VendorFetch",
     "cached_source",
+    "cached_vendor",
     "choose_source",
+    "find_cargo_project",
     "inspect_source",
     "read_build_info",
     "read_source_info",
     "sha256_file",
     "source_filename",
     "target_tags",
+    "vendor_crates",
     "verified",
 ]
 
