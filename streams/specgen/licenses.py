@@ -20,7 +20,17 @@ from dataclasses import dataclass
 
 from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression
 
-__all__ = ["CLASSIFIERS", "UNKNOWN", "LicenseChoice", "choose_license"]
+from streams.solver.fedora_specs import target_spec_facts
+from streams.targets import Target
+
+__all__ = [
+    "CLASSIFIERS",
+    "UNKNOWN",
+    "LicenseChoice",
+    "choose_license",
+    "choose_license_for_target",
+    "fedora_license",
+]
 
 UNKNOWN = "LicenseRef-Unknown"
 
@@ -77,7 +87,8 @@ class LicenseChoice:
 
     expression: str
     source: str
-    """``license-expression``, ``license``, ``classifiers`` or ``unknown``."""
+    """``license-expression``, ``license``, ``classifiers``, ``unknown``, or
+    ``fedora-spec:SPEC`` (:func:`fedora_license`)."""
     warning: str | None = None
 
 
@@ -141,4 +152,44 @@ def choose_license(
         "unknown",
         f"{dist}: no License-Expression, SPDX License field or license classifier; "
         f"{UNKNOWN} used, read the license file and set it by hand",
+    )
+
+
+# --- Fedora's own License: ------------------------------------------------------------------
+#
+# Fedora reviews the license of every package it ships and writes it as SPDX in License:
+# (Fedora's Licensing guidelines, https://docs.fedoraproject.org/en-US/legal/license-field/ ),
+# including what the package bundles (Rust crates vendored into a wheel, for one).  For a
+# distribution Fedora packages, that is a better answer than upstream's metadata.
+
+
+def fedora_license(dist: str, target: Target) -> LicenseChoice | None:
+    """Fedora's own ``License:`` for ``dist`` at ``target``'s release point, or None.
+
+    None for the host target, a distribution Fedora does not package, or a ``License:`` that
+    is not a valid SPDX expression (an old spec not yet converted); the expression is
+    canonicalized with ``packaging`` as the others are.  Fedora's spec may package another
+    version than the one bundled: the source says which spec it came from.
+    """
+    facts = target_spec_facts(target, dist)
+    if facts is None:
+        return None
+    found = _canonical(facts.license)
+    if found is None:
+        return None
+    return LicenseChoice(found, f"fedora-spec:{facts.source_spec}")
+
+
+def choose_license_for_target(
+    dist: str,
+    target: Target,
+    *,
+    expression: str = "",
+    license: str = "",
+    classifiers: tuple[str, ...] = (),
+) -> LicenseChoice:
+    """Fedora's own ``License:`` (:func:`fedora_license`) when it has one, else
+    :func:`choose_license` from the distribution's metadata."""
+    return fedora_license(dist, target) or choose_license(
+        dist, expression=expression, license=license, classifiers=classifiers
     )

@@ -30,7 +30,9 @@ from streams.sources import (
     SourceFetch,
     SourceInfo,
     SourceInfoStore,
+    VendorFetch,
     cached_source,
+    cached_vendor,
     choose_source,
     inspect_source,
     sha256_file,
@@ -173,7 +175,11 @@ def fetch_sources(
     workers: int = 8,
     progress: Callable[[str], None] | None = None,
 ) -> list[str]:
-    """Copy every source of ``plan`` into ``dest`` (parallel, verified), plus the helper."""
+    """Copy every source of ``plan`` into ``dest`` (parallel, verified), plus the helper.
+
+    Vendored Rust crates come from the source cache by their sha256 (made again from their
+    sdist, and checked, when the cache lost them: :func:`streams.sources.cached_vendor`).
+    """
     fetch = fetch or cached_source
     dest.mkdir(parents=True, exist_ok=True)
     sources = sorted(
@@ -181,10 +187,18 @@ def fetch_sources(
         key=lambda s: s.filename,
     )
 
-    def one(src: SourceFetch) -> str:
+    vendors = sorted(
+        {s.vendor.filename: s.vendor for s in plan.specs if s.vendor}.values(),
+        key=lambda v: v.filename,
+    )
+
+    def one(src: SourceFetch | VendorFetch) -> str:
         out = dest / src.filename
         if not (out.is_file() and sha256_file(out) == src.sha256):
-            path = verified(fetch, src)
+            if isinstance(src, VendorFetch):
+                path = cached_vendor(src, fetch=fetch)
+            else:
+                path = verified(fetch, src)
             tmp = out.with_name(f".{out.name}.part")
             shutil.copyfile(path, tmp)
             tmp.replace(out)
@@ -193,7 +207,7 @@ def fetch_sources(
         return src.filename
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        names = list(pool.map(one, sources))
+        names = list(pool.map(one, [*sources, *vendors]))
     atomic_write_bytes(dest / INSTALL_HELPER, install_helper_text().encode("utf-8"))
     return [*names, INSTALL_HELPER]
 
