@@ -134,6 +134,30 @@ class Reporter:
         """Something a packager should see (a retry, a cancellation)."""
 
 
+LOG_LINES = 8
+"""Lines of each failed package's log that the failure summary shows."""
+
+
+def _log_tail(log: Path, lines: int) -> list[str]:
+    text = log.read_text(encoding="utf-8", errors="replace")
+    return [ln.rstrip() for ln in text.rstrip().splitlines()[-lines:]] if lines > 0 else []
+
+
+class BuildFailures(BuildError):
+    """The end of a build that did not build everything: every failed and skipped package.
+
+    Unlike a single :class:`~streams.errors.BuildError`, whose output tail is cut to its last
+    lines, the whole listing is shown: a packager must see every package that was not built.
+    """
+
+    def render(self) -> str:
+        lines = [self.message]
+        lines += ["  " + ln for ln in self.output_tail.rstrip().splitlines()]
+        if self.hint:
+            lines.append(f"  hint: {self.hint}")
+        return "\n".join(lines)
+
+
 @dataclass(frozen=True, slots=True)
 class BuildOutcome:
     """What a backend run produced: the summary rows and where the state is kept."""
@@ -151,30 +175,63 @@ class BuildOutcome:
     def failed(self) -> list[SummaryRow]:
         return [r for r in self.rows if r.state in ("failed", "skipped", "pending", "building")]
 
-    def raise_for_failures(self) -> None:
-        """A :class:`BuildError` naming each failed package and its log, if any failed."""
+    def counts(self) -> dict[str, int]:
+        """Packages by their worst state over the targets; the values add up to the rows."""
+        out = {"succeeded": 0, "failed": 0, "skipped": 0, "unfinished": 0}
+        for r in self.rows:
+            out[r.state if r.state in out else "unfinished"] += 1
+        return out
+
+    def raise_for_failures(self, *, log_lines: int = LOG_LINES) -> None:
+        """A :class:`BuildFailures` naming every failed package (its reason, log and the last
+        ``log_lines`` lines of it), every skipped one with the dependency that stopped it, and
+        counts that add up to the plan, if anything was not built."""
         if self.ok:
             return
-        lines = []
+        failed: list[str] = []
+        skipped: list[str] = []
+        unfinished: list[str] = []
         first_log: Path | None = None
-        for row in self.failed():
+        for row in self.rows:
             for target, rec in row.records:
                 if rec.state == "succeeded":
                     continue
-                where = rec.logs[-1] if rec.logs else (rec.url or "")
-                if rec.state == "failed" and rec.logs and first_log is None:
-                    first_log = Path(rec.logs[-1])
-                lines.append(
-                    f"{row.rpm} on {target}: {rec.state}"
-                    + (f" ({rec.reason})" if rec.reason else "")
-                    + (f" -- {where}" if where else "")
-                )
-        nfail = sum(1 for r in self.rows if r.state == "failed")
-        raise BuildError(
-            f"{self.backend} build: {nfail} package(s) failed, {len(self.failed())} not built",
+                head = f"{row.package} ({row.rpm}) on {target}"
+                if rec.state == "failed":
+                    where = rec.logs[-1] if rec.logs else (rec.url or "")
+                    failed.append(f"  {head}: {rec.reason or 'build failed'}")
+                    if where:
+                        failed.append(f"    log: {where}")
+                    if rec.url and rec.url != where and rec.url.startswith("http"):
+                        failed.append(f"    url: {rec.url}")
+                    log = Path(rec.logs[-1]) if rec.logs else None
+                    if log is not None and log.is_file():
+                        first_log = first_log or log
+                        failed += [f"    | {ln}" for ln in _log_tail(log, log_lines)]
+                elif rec.state == "skipped":
+                    skipped.append(f"  {head}: {rec.reason or 'a dependency was not built'}")
+                else:
+                    unfinished.append(
+                        f"  {head}: {rec.state}" + (f" ({rec.reason})" if rec.reason else "")
+                    )
+        c = self.counts()
+        summary = (
+            f"{self.backend} build: {c['failed']} failed, {c['skipped']} skipped"
+            + (f", {c['unfinished']} unfinished" if c["unfinished"] else "")
+            + f", {c['succeeded']} succeeded of {len(self.rows)} packages"
+        )
+        sections: list[str] = []
+        if failed:
+            sections += ["failed:", *failed]
+        if skipped:
+            sections += ["skipped (a dependency was not built):", *skipped]
+        if unfinished:
+            sections += ["not finished:", *unfinished]
+        raise BuildFailures(
+            summary,
             backend=self.backend,
             log_path=first_log,
-            output_tail="\n".join(lines),
+            output_tail="\n".join(sections),
             hint="fix the failures, then run the same command with --resume "
             "(what succeeded is not rebuilt)",
         )

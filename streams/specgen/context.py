@@ -22,7 +22,7 @@ from streams.errors import SpecGenError
 from streams.lock import LockedPackage, LockedSource, LockedTarget, Revision
 from streams.solver.pydeps import environment
 from streams.solver.versions import dist_dep_name, rpm_dep, rpm_version, rpm_version_tag
-from streams.sources import SourceFetch, SourceInfo, choose_source, source_filename
+from streams.sources import SourceFetch, SourceInfo, VendorFetch, choose_source, source_filename
 from streams.specgen import licenses, naming
 from streams.specgen.render import safe_token
 
@@ -108,6 +108,8 @@ class SpecContext:
     template: str
     variables: Mapping[str, Any]
     source: SourceFetch | None = None
+    vendor: VendorFetch | None = None
+    """The sdist's vendored Rust crates (``Source2``), when the lock has them."""
 
     @property
     def filename(self) -> str:
@@ -296,9 +298,11 @@ def build_contexts(
         noarch = info.pure
         build_requires: tuple[str, ...] = ()
         setup_dir = ""
+        vendor: VendorFetch | None = None
         if not is_wheel:
             build = info.build
             reqs = pkg.build_requires or (build.requires if build else ())
+            vendor = _vendor_source(pkg, src, name, filename, reqs, warnings)
             build_requires = map_build_requires(
                 reqs,
                 stream=settings.name,
@@ -311,6 +315,8 @@ def build_contexts(
                     *opts.build_requires,
                     *(() if noarch else ("gcc",)),
                     *toolchain_for(reqs),
+                    # vendored crates are compiled by Fedora's toolchain (deduplicated)
+                    *(("cargo", "rust") if vendor else ()),
                 ),
                 environment=env,
             )
@@ -350,6 +356,7 @@ def build_contexts(
             "requires_exclude": "" if noarch else soname_filter(info.shared_libs),
             "install_helper": INSTALL_HELPER,
             "reason": " ".join(pkg.reason.split()),
+            "vendor": ({"filename": vendor.filename, "sha256": vendor.sha256} if vendor else None),
         }
         specs.append(
             SpecContext(
@@ -357,6 +364,7 @@ def build_contexts(
                 "wheel.spec.j2" if is_wheel else "sdist.spec.j2",
                 variables,
                 SourceFetch(filename, src.url, src.sha256, src.kind, name),
+                vendor,
             )
         )
 

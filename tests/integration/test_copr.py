@@ -118,7 +118,10 @@ def test_failure_cancels_the_next_generation_and_skips_it(tmp_path: Path) -> Non
     )
     with pytest.raises(Exception) as err:
         out.raise_for_failures()
-    assert "demo-stream-python3-b on fedora-45-x86_64: failed" in err.value.output_tail  # type: ignore[attr-defined]
+    listing = err.value.render()
+    assert "1 failed, 2 skipped, 3 succeeded of 6 packages" in err.value.message  # type: ignore[attr-defined]
+    assert "b (demo-stream-python3-b) on fedora-45-x86_64:" in listing.split("skipped (")[0]
+    assert "c (demo-stream-python3-c) on fedora-45-x86_64: dependency b failed" in listing
     assert "--resume" in (err.value.hint or "")  # type: ignore[attr-defined]
 
 

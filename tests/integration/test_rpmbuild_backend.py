@@ -96,6 +96,15 @@ def test_failure_in_the_middle_skips_dependants_and_resume_rebuilds_only_those(
     with pytest.raises(BuildError) as err:
         outcome.raise_for_failures()
     assert str(log) in err.value.output_tail
+    # every package not built is named: the failed one with its log's last lines, the skipped
+    # ones with the dependency that stopped them; the counts add up to the 7 packages
+    text = err.value.render()
+    assert "local build: 1 failed, 2 skipped, 4 succeeded of 7 packages" in text
+    failed, skipped = text.split("skipped (a dependency was not built):")
+    assert "b (t-stream-python3-b) on host: rpmbuild exited" in failed
+    assert "| t-stream-python3-b: told to fail" in failed
+    assert "c (t-stream-python3-c) on host: dependency b failed on host" in skipped
+    assert "t-stream (t-stream) on host: dependency b failed on host" in skipped
     assert "--resume" in (err.value.hint or "")
     assert (out / "host" / "rpms" / "t-stream-python3-d" / "noarch").is_dir()
     assert not (out / "host" / "rpms" / "t-stream-python3-c").exists()
