@@ -36,6 +36,7 @@ from streams.solver.repos import RepoSpec
 NAME = "install-and-run"
 EXPORTS_MOUNT = "/tmp/streams-exports"
 _SITE = re.compile(r"^(?P<prefix>.+)/lib(64)?/python3\.\d+/site-packages/(?P<top>[^/]+)$")
+_IN_SITE = re.compile(r"^(?P<prefix>.+)/lib(64)?/python3\.\d+/site-packages/(?P<rest>.+)$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 _IMPORT_SCRIPT = r"""
@@ -46,6 +47,8 @@ for name in sys.argv[1:]:
         mod = importlib.import_module(name)
     except BaseException as exc:
         out["modules"][name] = {"error": "%s: %s" % (type(exc).__name__, exc)}
+        if isinstance(exc, ModuleNotFoundError) and exc.name:
+            out["modules"][name]["missing"] = exc.name
         continue
     where = getattr(mod, "__file__", None) or next(iter(getattr(mod, "__path__", []) or []), "")
     out["modules"][name] = {"file": where or ""}
@@ -79,6 +82,84 @@ def top_level_modules(stream: LoadedStream, installed: Collection[str] | None = 
             if _IDENT.match(name):
                 names.add(name)
     return sorted(names)
+
+
+def module_metadata(stream: LoadedStream, root: Path, module: str) -> tuple[str, str] | None:
+    """``(dist-info directory, METADATA text)`` of the package that ships top-level ``module``
+    in ``stream``'s site-packages, read from the scratch ``root`` it was installed into."""
+    prefix = stream.prefix.rstrip("/")
+    for info in stream.rpms:
+        tops: set[str] = set()
+        dist_infos: set[str] = set()
+        for f in info.files:
+            m = _IN_SITE.match(f.path)
+            if not m or m["prefix"] != prefix:
+                continue
+            top = m["rest"].split("/", 1)[0]
+            if top.endswith(".dist-info"):
+                dist_infos.add(f.path[: len(f.path) - len(m["rest"])] + top)
+            elif "/" in m["rest"] or f.is_dir:
+                tops.add(top)
+            else:
+                tops.add(top.split(".", 1)[0])  # greet.py, greet.cpython-314-x86_64-linux-gnu.so
+        if module not in tops:
+            continue
+        for d in sorted(dist_infos):
+            path = root / d.lstrip("/") / "METADATA"
+            if path.is_file():
+                return d.rsplit("/", 1)[1], path.read_text("utf-8", "replace")
+    return None
+
+
+def extra_only_reason(metadata: str, missing: str, python: str) -> str | None:
+    """Why an import that could not find ``missing`` is not a failure, or None when it is.
+
+    The rule: the missing top-level module, PEP 503-normalised, names a distribution that the
+    importing distribution's ``Requires-Dist`` asks for only under ``extra == "..."`` markers
+    (no requirement on it applies without an extra, markers evaluated for ``python`` on Linux).
+    The stream did not select such an extra, or the lock would have put that distribution in
+    the view and the import would have found it; Fedora's ``%pyproject_check_import`` has the
+    same blind spot and takes ``-e`` to exclude such modules.
+    """
+    from email.parser import HeaderParser
+
+    from packaging.markers import Marker
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    from streams.solver.pydeps import environment
+
+    headers = HeaderParser().parsestr(metadata)
+    want = canonicalize_name(missing.split(".", 1)[0])
+    extras = [e.strip() for e in headers.get_all("Provides-Extra") or [] if e.strip()]
+    env = environment(python, platform.machine())
+    needing: set[str] = set()
+    for text in headers.get_all("Requires-Dist") or []:
+        try:
+            req = Requirement(text)
+        except InvalidRequirement:
+            continue
+        if canonicalize_name(req.name) != want:
+            continue
+        marker: Marker | None = req.marker
+        if marker is None or marker.evaluate({**env, "extra": ""}):
+            return None  # required without any extra: a real failure
+        needing |= {e for e in extras if marker.evaluate({**env, "extra": e})}
+    if not needing:
+        return None
+    name = headers.get("Name", "the distribution")
+    listed = ", ".join(f"[{e}]" for e in sorted(needing))
+    return f"needs {want}, which {name} requires only with its {listed} extra (not selected)"
+
+
+def _extra_only(
+    stream: LoadedStream, root: Path, module: str, result: dict[str, str], python: str
+) -> str | None:
+    missing = result.get("missing")
+    if not missing:
+        return None
+    found = module_metadata(stream, root, module)
+    return None if found is None else extra_only_reason(found[1], missing, python)
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,8 +447,12 @@ def install_and_run(
                         "pyvenv.cfg is missing or wrong"
                     )
                 ok = []
+                extra_only: list[str] = []
                 for name, r in sorted(data["modules"].items()):
-                    if "error" in r:
+                    why_not = _extra_only(main, root, name, r, data["version"])
+                    if why_not is not None:
+                        extra_only.append(f"{name} ({why_not})")
+                    elif "error" in r:
                         failures.append(f"import {name} failed: {r['error']}")
                     elif not r["file"].startswith(main.prefix + "/"):
                         failures.append(
@@ -380,6 +465,8 @@ def install_and_run(
                     f"{python} (Python {data['version']}, sys.prefix {data['prefix']}) imported "
                     f"{len(ok)} of {len(modules)} bundled modules from the prefix: {', '.join(ok)}"
                 )
+                if extra_only:
+                    evidence.append("skipped import " + "; ".join(extra_only))
         else:
             evidence.append("the stream bundles no top-level modules to import")
         if keep_root:
