@@ -29,8 +29,9 @@ PYTHON* variables cannot shadow the stream's modules either.
 
 Byte-compilation (optimization levels 0 and 1, like Fedora's %py_byte_compile) runs with
 --interpreter, the stream's own Python, because .pyc files are specific to its version.
-The .pyc files are timestamp-based, as Fedora's: when SOURCE_DATE_EPOCH is set, every .py
-newer than it is first set to it, as Fedora's brp-python-bytecompile does with
+The .pyc files are timestamp-based, as Fedora's (--invalidation-mode timestamp; compileall
+would otherwise pick checked-hash when SOURCE_DATE_EPOCH is set).  When SOURCE_DATE_EPOCH is
+set, every .py newer than it is first set to it, as Fedora's brp-python-bytecompile does with
 clamp_source_mtime.py (https://fedoraproject.org/wiki/Changes/ReproducibleBuildsClampMtimes),
 because rpm then clamps the packaged mtimes to it (%clamp_mtime_to_source_date_epoch) and a
 .pyc recording the unclamped mtime would be stale: Python would recompile on every import,
@@ -228,7 +229,10 @@ def main() -> None:
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
         clamp_mtimes(sitelib, int(epoch))
+    # timestamp pycs as Fedora's (compileall would pick checked-hash when SOURCE_DATE_EPOCH
+    # is set, which hashes the source on every import)
     compile_cmd = [args.interpreter, "-m", "compileall", "-q", "-f", "-o", "0", "-o", "1"]
+    compile_cmd += ["--invalidation-mode", "timestamp"]
     compile_cmd += ["-s", root, "-p", "/", sitelib]
     subprocess.run(compile_cmd, check=True)
     for top in sorted(os.listdir(sitelib)):
