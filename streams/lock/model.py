@@ -93,28 +93,6 @@ class LockedBuildTool(BaseModel):
     why: str = ""
 
 
-class LockedVendor(BaseModel):
-    """The Rust crates an sdist builds, vendored by ``streams lock`` into a reproducible tarball
-    (:mod:`streams.sources.vendor`), kept in the source cache by its sha256 and shipped as a
-    Source of the spec, so the build needs no crate registry (Fedora's ``%cargo_prep -v``)."""
-
-    model_config = _CONFIG
-    filename: str
-    """``NAME-VERSION-cargo-vendor.tar.xz``."""
-    sha256: str
-    sdist_sha256: str = Field(
-        validation_alias=AliasChoices("sdist-sha256", "sdist_sha256"),
-        serialization_alias="sdist-sha256",
-    )
-    """The sdist the crates were vendored from (a spec built from another file ignores it)."""
-    manifests: tuple[str, ...]
-    """The Cargo manifests vendored, relative to the sdist's top directory."""
-    crates: tuple[str, ...] = ()
-    """``NAME VERSION`` of every vendored crate, sorted."""
-    registry: str = "crates-io"
-    """``crates-io`` or ``directory`` (a local directory registry, ``STREAMS_CARGO_REGISTRY``)."""
-
-
 class LockedRepo(BaseModel):
     """A base repository the target was solved against."""
 
@@ -181,8 +159,6 @@ class LockedPackage(BaseModel):
         serialization_alias="build-only",
     )
     """Bundled only because another bundle needs it to build; not part of the runtime view."""
-    vendor: LockedVendor | None = None
-    """The sdist's Rust crates, vendored (only for sdists that build crates)."""
     vendor: LockedVendor | None = None
     """The sdist's Rust crates, vendored (only for sdists that build crates)."""
     revision: Revision = Revision()
