@@ -43,7 +43,7 @@ def _render(report: LintReport, verbose: bool) -> None:
             style = _SEV_STYLE[f.severity] if f.accepted is None else "dim"
             tag = f" (accepted: {f.accepted})" if f.accepted else ""
             text = f"  {f.severity}: {f.check}{' ' + f.detail if f.detail else ''}{tag}"
-            out.print(f"[{style}]{escape(text)}[/{style}]")
+            out.print(f"[{style}]{escape(text)}[/{style}]", soft_wrap=True)
     accepted = report.accepted
     if accepted:
         out.print("accepted by design (--verbose lists them):")
