@@ -52,12 +52,30 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
 
 
+def _progress_wanted() -> bool:
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    return not (obj is not None and (getattr(obj, "quiet", False) or getattr(obj, "json", False)))
+
+
 def progress_enabled() -> bool:
     """Whether rich progress may be shown: stderr is a TTY, and neither --quiet nor --json."""
     import sys
 
-    ctx = click.get_current_context(silent=True)
-    obj = ctx.find_root().obj if ctx is not None else None
-    if obj is not None and (getattr(obj, "quiet", False) or getattr(obj, "json", False)):
-        return False
-    return sys.stderr.isatty()
+    return _progress_wanted() and sys.stderr.isatty()
+
+
+def progress_lines_enabled() -> bool:
+    """Whether plain progress lines go to stderr instead: it is not a TTY (a CI log, a pipe),
+    and neither --quiet nor --json.  One line per event, so such logs do not stay empty."""
+    import sys
+
+    return _progress_wanted() and not sys.stderr.isatty()
+
+
+def progress_line(text: str) -> None:
+    """One plain progress line on stderr, flushed at once (CI logs show it as it happens)."""
+    import sys
+
+    click.echo(text, err=True)
+    sys.stderr.flush()

@@ -36,10 +36,11 @@ def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Demo:
 
 
 def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """Run streams; its stderr (not a terminal here: plain progress lines) is returned."""
     code = main(args)
     out, err = capsys.readouterr()
     assert code == 0, out + err
-    return out
+    return err
 
 
 def _names(paths: list[Path]) -> set[str]:
@@ -52,8 +53,14 @@ def test_relock_with_fewer_packages_leaves_no_stale_outputs(
 ) -> None:
     recipe = demo.recipes["greeter"]
     lock_args = ["--target", "host", "--repo", f"base={demo.base}", "--index-url", str(demo.index)]
-    _run(["lock", str(recipe), *lock_args], capsys)
-    _run(["build", str(recipe), "-j", "2"], capsys)
+    err = _run(["lock", str(recipe), *lock_args], capsys)
+    assert "lock host: locked, " in err  # a CI log sees the lock's progress
+    err = _run(["build", str(recipe), "-j", "2"], capsys)
+    # one plain line per package start and finish: the plan has 5 packages
+    lines = [ln for ln in err.splitlines() if ln.startswith("[")]
+    assert len([ln for ln in lines if "] building " in ln]) == 5, err
+    assert len([ln for ln in lines if "] built " in ln]) == 5, err
+    assert lines[-1].startswith("[5/5] built greeter-stream (host) in "), err
     host = Path("out/greeter/host")
     before = _names(sorted((host / "repo").glob("*.rpm")))
     assert "greeter-stream-python3-greeter-app" in before

@@ -8,6 +8,7 @@ row per package with its state on each target, the build id or log, and the dura
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,13 @@ from streams.builders.base import BuildOutcome, Reporter
 from streams.builders.dispatch import BACKENDS, BuildRequest, BuildSession
 from streams.builders.state import PlanState, State
 from streams.cli.common import lock_file_option
-from streams.cli.params import echo_json, json_option, progress_enabled
+from streams.cli.params import (
+    echo_json,
+    json_option,
+    progress_enabled,
+    progress_line,
+    progress_lines_enabled,
+)
 from streams.errors import UsageError
 from streams.lock import require_lock
 from streams.recipe import find_recipe, load_recipe
@@ -74,6 +81,54 @@ class _LiveReporter(Reporter):
     def message(self, text: str) -> None:
         self.notes.append(text)
         self.live.update(self._render())
+
+
+class _LineReporter(Reporter):
+    """Plain progress when stderr is not a terminal: one line per package start and finish.
+
+    ``[done/total]`` counts finished records (built, failed or skipped) of the plan.
+    """
+
+    def __init__(self, state: PlanState) -> None:
+        self.state = state
+        self.t0 = time.monotonic()
+        self.started: dict[tuple[str, str], float] = {}
+        self.total = sum(1 for _ in state.items())
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> _LineReporter:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+    def _say(self, text: str) -> None:
+        counts = self.state.counts()
+        done = counts["succeeded"] + counts["failed"] + counts["skipped"]
+        elapsed = time.monotonic() - self.t0
+        with self._lock:
+            progress_line(f"[{done}/{self.total}] {text}  ({_fmt_duration(elapsed) or '0s'})")
+
+    def changed(self, name: str, target: str, state: State, detail: str = "") -> None:
+        key = (name, target)
+        if state == "building":
+            self.started[key] = time.monotonic()
+            self._say(f"building {name} ({target})")
+            return
+        took = ""
+        if key in self.started:
+            took = f" in {_fmt_duration(time.monotonic() - self.started.pop(key))}"
+        if state == "succeeded":
+            self._say(f"built {name} ({target}){took}")
+        elif state == "failed":
+            self._say(f"FAILED {name} ({target}){took}: {detail}")
+        elif state == "skipped":
+            self._say(f"skipped {name} ({target}): {detail}")
+        else:
+            self._say(f"{state} {name} ({target})" + (f": {detail}" if detail else ""))
+
+    def message(self, text: str) -> None:
+        self._say(text)
 
 
 def _fmt_duration(seconds: float | None) -> str:
@@ -223,7 +278,10 @@ def command(
     if dry_run:
         click.echo(session.dry_run())
         return
-    result = session.build(_LiveReporter if progress_enabled() else None)
+    reporter = (
+        _LiveReporter if progress_enabled() else _LineReporter if progress_lines_enabled() else None
+    )
+    result = session.build(reporter)
     if as_json:
         echo_json(result.to_dict())
     else:

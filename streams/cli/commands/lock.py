@@ -10,7 +10,14 @@ from pathlib import Path
 import click
 
 from streams.cli.common import open_recipe, seed_option, stderr_console, stdout_console
-from streams.cli.params import echo_json, json_option, progress_enabled, target_option
+from streams.cli.params import (
+    echo_json,
+    json_option,
+    progress_enabled,
+    progress_line,
+    progress_lines_enabled,
+    target_option,
+)
 from streams.cli.repo_options import base_repo_options
 from streams.lock import LockedTarget
 from streams.lock.pipeline import LockOptions, LockReporter, lock_recipe
@@ -18,14 +25,29 @@ from streams.solver.repos import RepoSpec
 
 
 class _Progress(LockReporter):
-    def __init__(self, status: object | None) -> None:
+    """A rich status line on a terminal; with ``lines`` (stderr is not a terminal), one plain
+    line per stage and per locked target, so a CI log shows where the lock is."""
+
+    def __init__(self, status: object | None, *, lines: bool = False) -> None:
         self.status = status
+        self.lines = lines
         self.started = time.monotonic()
 
     def stage(self, target: str, what: str) -> None:
+        elapsed = time.monotonic() - self.started
         if self.status is not None:
-            elapsed = time.monotonic() - self.started
             self.status.update(f"[bold]{target}[/bold]: {what} ({elapsed:.0f}s)")  # type: ignore[attr-defined]
+        elif self.lines:
+            progress_line(f"lock {target}: {what} ({elapsed:.0f}s)")
+
+    def done(self, target: str, locked: LockedTarget) -> None:
+        if self.lines:
+            elapsed = time.monotonic() - self.started
+            bundled = sum(1 for p in locked.package if p.origin == "bundle")
+            progress_line(
+                f"lock {target}: locked, {len(locked.package)} distributions, "
+                f"{bundled} bundled ({elapsed:.0f}s)"
+            )
 
 
 @click.command("lock")
@@ -81,7 +103,11 @@ def command(
         if progress_enabled():
             status = stack.enter_context(stderr_console().status("locking"))
         lock, path = lock_recipe(
-            rec, targets=targets, options=options, reporter=_Progress(status), path=lock_file
+            rec,
+            targets=targets,
+            options=options,
+            reporter=_Progress(status, lines=status is None and progress_lines_enabled()),
+            path=lock_file,
         )
     done = [t for t in lock.target if not targets or t.name in targets]
     if as_json:
