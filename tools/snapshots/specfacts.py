@@ -109,6 +109,8 @@ def fedora_macros(info: SnapshotInfo) -> dict[str, str]:
     ver = info.python
     nodots = ver.replace(".", "")
     return {
+        # mock's build directory, so that no path depends on who runs the tool
+        "_topdir": "/builddir/build",
         "fedora": str(info.fedora),
         "dist": f".fc{info.fedora}",
         f"fc{info.fedora}": "1",
