@@ -2,9 +2,11 @@
 
 ``rusty-1.0.tar.gz``: a setuptools-rust project (``RustExtension`` with no Python binding, so
 no pyo3 is needed) whose crate ``rust/Cargo.toml`` is a ``cdylib`` depending on the crates
-``itoa`` and ``ryu``; the wheel ships it as ``rusty/_rusty*.so``.  Its ``Cargo.lock`` records the crates with the
-checksums of the local directory registry (Debian's ``librust-itoa-dev`` and
-``librust-ryu-dev`` install one under ``/usr/share/cargo/registry``), so ``cargo vendor
+``itoa`` and ``ryu``; the wheel ships it as ``rusty/_rusty*.so``.
+
+Its ``Cargo.lock`` records the versions and checksums the local directory registry has
+(Debian's ``librust-itoa-dev`` and ``librust-ryu-dev``, Fedora's ``rust-itoa-devel`` and
+``rust-ryu-devel``, all install under ``/usr/share/cargo/registry``), so ``cargo vendor
 --locked`` against that registry is what a real sdist's vendoring against crates.io is.
 """
 
@@ -16,8 +18,25 @@ from pathlib import Path
 from tools.devkit.specgen_sources import make_sdist, pkg_info
 
 DEBIAN_REGISTRY = Path("/usr/share/cargo/registry")
-CRATES = (("itoa", "1.0.1"), ("ryu", "1.0.2"))
-"""The crates the fixture needs, at the versions Debian 12 packages."""
+CRATE_NAMES = ("itoa", "ryu")
+"""The crates the fixture needs (any 1.x the registry has)."""
+
+
+def crates(registry: Path = DEBIAN_REGISTRY) -> list[tuple[str, str]]:
+    """``(name, version)`` of each crate the fixture uses, as ``registry`` has it (the highest
+    1.x with a package checksum); a crate the registry lacks is left out."""
+    out = []
+    for name in CRATE_NAMES:
+        found = []
+        for folder in registry.glob(f"{name}-1.*"):
+            version = folder.name[len(name) + 1 :]
+            checksum = folder / ".cargo-checksum.json"
+            if checksum.is_file() and len(json.loads(checksum.read_text("utf-8"))["package"]) == 64:
+                found.append(tuple(int(x) if x.isdigit() else 0 for x in version.split(".")))
+        if found:
+            out.append((name, ".".join(map(str, max(found)))))
+    return out
+
 
 _SETUP_PY = """\
 from setuptools import setup
@@ -69,17 +88,14 @@ ryu = "1"
 
 def missing_crates(registry: Path = DEBIAN_REGISTRY) -> list[str]:
     """The fixture's crates that ``registry`` lacks (empty: the tests can run)."""
-    return [
-        f"{n}-{v}"
-        for n, v in CRATES
-        if not (registry / f"{n}-{v}" / ".cargo-checksum.json").is_file()
-    ]
+    have = {n for n, _ in crates(registry)}
+    return [f"librust-{n}-dev" for n in CRATE_NAMES if n not in have]
 
 
 def cargo_lock(registry: Path = DEBIAN_REGISTRY) -> str:
     """``Cargo.lock`` (version 3, which every cargo since 1.53 reads) for the fixture."""
     blocks = []
-    for name, version in sorted(CRATES):
+    for name, version in crates(registry):
         checksum = json.loads(
             (registry / f"{name}-{version}" / ".cargo-checksum.json").read_text("utf-8")
         )["package"]
@@ -92,7 +108,7 @@ def cargo_lock(registry: Path = DEBIAN_REGISTRY) -> str:
         )
     blocks.append(
         '[[package]]\nname = "rusty"\nversion = "1.0.0"\ndependencies = [\n'
-        + "".join(f' "{n}",\n' for n, _ in sorted(CRATES))
+        + "".join(f' "{n}",\n' for n in CRATE_NAMES)
         + "]\n"
     )
     blocks.sort(key=lambda b: b.split('"')[1])
@@ -123,7 +139,7 @@ def rusty_sdist(dest: Path, registry: Path = DEBIAN_REGISTRY) -> Path:
                 summary="A Python package with a Rust library",
                 license_expression="MIT",
             ),
-            "rusty/__init__.py": '"""The Rust library is _rusty*.so beside this file (load it with ctypes)."""\n',
+            "rusty/__init__.py": '"""The Rust library: _rusty*.so here (use ctypes)."""\n',
             "rust/Cargo.toml": _CARGO_TOML,
             "rust/Cargo.lock": cargo_lock(registry),
             "rust/src/lib.rs": _LIB_RS,
