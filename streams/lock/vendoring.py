@@ -78,7 +78,14 @@ def _vendored(pkg: LockedPackage, ctx: LockContext, registry: CrateRegistry) -> 
     if src.kind != "sdist":
         return pkg
     dist = str(canonicalize_name(pkg.name))
-    info = inspect_source(src, dist=dist, version=pkg.version, store=ctx.store, fetch=ctx.fetch)
+    try:
+        info = inspect_source(src, dist=dist, version=pkg.version, store=ctx.store, fetch=ctx.fetch)
+    except SourceError as exc:
+        raise LockError(
+            f"cannot tell whether {pkg.name} {pkg.version} builds Rust crates: {exc.message}",
+            hint="run without --offline once (the sdist is downloaded and cached), or give "
+            "recorded build info with --seed DIR",
+        ) from exc
     requires = pkg.build_requires or (info.build.requires if info.build else ())
     rust = builds_rust(requires)
     if info.pure and not rust:
