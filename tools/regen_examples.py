@@ -203,7 +203,8 @@ def run_capture(cap: Capture, checkout: Path, env: Mapping[str, str]) -> dict[st
     if argv[0] != "streams":
         raise RegenError(f"not a streams command: {cap.command}")
     proc = subprocess.run(
-        [*streams_argv(), *argv[1:]],
+        # -q: no progress lines on stderr (they carry timings; a capture must be reproducible)
+        [*streams_argv(), "-q", *argv[1:]],
         cwd=checkout,
         env=dict(env),
         capture_output=True,
