@@ -25,6 +25,7 @@ from streams.solver.versions import dist_dep_name, rpm_dep, rpm_version, rpm_ver
 from streams.sources import SourceFetch, SourceInfo, VendorFetch, choose_source, source_filename
 from streams.specgen import licenses, naming
 from streams.specgen.render import safe_token
+from streams.targets import TARGETS
 
 if TYPE_CHECKING:
     from streams.recipe import Recipe
@@ -284,8 +285,11 @@ def build_contexts(
         filename = safe_token(source_filename(src), f"source file name of {name}")
         version = Version(pkg.version)
         rpm_name = naming.package_name(settings.name, name)
-        choice = licenses.choose_license(
+        # Fedora's own License: for the distribution at this release point first (none on
+        # the host target), then its metadata
+        choice = licenses.choose_license_for_target(
             name,
+            TARGETS.get(target.name),
             expression=info.license_expression,
             license=info.license,
             classifiers=info.license_classifiers,
