@@ -208,6 +208,13 @@ def check_prefix(value: str) -> str:
             f"prefix {value!r} has characters that are not safe in RPM spec files",
             f"letters, digits and . _ + - / only, e.g. {example}",
         )
+    if len(value) > 79:
+        # every %description names the prefix on a line of its own; rpmlint's Fedora
+        # configuration (MaxLineLength 80) makes a longer line an error
+        raise bad(
+            f"prefix {value!r} is {len(value)} characters long",
+            f"at most 79 characters, e.g. {example}",
+        )
     normal = posixpath.normpath(value)
     if normal.startswith("//"):
         normal = normal[1:]

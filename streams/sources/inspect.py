@@ -18,9 +18,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 from typing import Literal, TypeVar
 
+from packaging.metadata import parse_email
+
 from streams.errors import SourceError
 from streams.infra.archive import Archive, ArchiveError
 from streams.solver.index import MetadataReadError, parse_core_metadata
+from streams.sources.description import plain_description
 from streams.sources.model import (
     LEGACY_BACKEND,
     LEGACY_REQUIRES,
@@ -118,33 +121,17 @@ def read_build_info(sdist: Path) -> BuildInfo:
         return _guard(sdist, lambda: _build_info(archive, archive.names()))
 
 
-def _first_paragraphs(text: str) -> str:
-    """Prose from the start of a README: skip headings, badges, HTML, code and tables."""
-    keep: list[str] = []
-    size = 0
-    in_code = False
-    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
-        stripped = block.strip()
-        if stripped.startswith(("```", "~~~")):
-            fences = stripped.count("```") + stripped.count("~~~")
-            in_code = not in_code if fences % 2 else in_code
-            continue
-        if in_code or not stripped:
-            continue
-        lines = stripped.splitlines()
-        first = lines[0].lstrip()
-        if (
-            first.startswith(("#", "<", "[!", "![", "|", ".. ", "[![", "---", "===", "***", ">"))
-            or (len(lines) == 2 and re.fullmatch(r"[=\-~^*#]{3,}", lines[1].strip()))
-            or re.fullmatch(r"[=\-~^*#]{3,}", first)
-            or len(stripped) < 40
-        ):
-            continue
-        keep.append(" ".join(line.strip() for line in lines))
-        size += len(keep[-1])
-        if size >= 400:
-            break
-    return "\n\n".join(keep)[:MAX_DESCRIPTION]
+def _first_paragraphs(text: str, content_type: str = "") -> str:
+    """The first prose of a README as plain text: Markdown or reST by ``content_type``, markup,
+    badges, HTML, code, tables and Windows/macOS sections dropped, lists one item per line
+    (:func:`streams.sources.description.plain_description`)."""
+    return plain_description(text, content_type, limit=MAX_DESCRIPTION)
+
+
+def _content_type(metadata: bytes) -> str:
+    """``Description-Content-Type`` of core metadata, or ``""``."""
+    raw, _ = parse_email(metadata)
+    return str(raw.get("description_content_type") or "")
 
 
 def _project_url(home_page: str | None, urls: Iterable[tuple[str, str]]) -> str:
@@ -224,9 +211,10 @@ def _read_source_info(
         if pkg_info is None:
             raise SourceError(f"{path.name}: no PKG-INFO in the sdist")
         meta_member = pkg_info
+    metadata = archive.read(meta_member)
     try:
         md = parse_core_metadata(
-            archive.read(meta_member),
+            metadata,
             source="wheel" if kind == "wheel" else "sdist",
             filename=path.name,
             file_sha256=None,
@@ -240,7 +228,7 @@ def _read_source_info(
         name=name,
         version=version,
         summary=md.summary or "",
-        description=_first_paragraphs(md.description or ""),
+        description=_first_paragraphs(md.description or "", _content_type(metadata)),
         license_expression=md.license_expression or "",
         license=(md.license or "")[:400],
         license_classifiers=tuple(c for c in md.classifiers if c.startswith("License ::")),

@@ -63,16 +63,50 @@ def single_line(text: str, limit: int = 200) -> str:
     return escape(line)
 
 
+_ITEM = re.compile(r"^(\s*)(- |\* |\d+[.)] )")
+
+
+def _wrap(text: str, width: int, indent: str = "", hanging: str = "") -> list[str]:
+    # No word is ever broken (break_long_words=False): a URL split across lines is no longer
+    # a URL.  A word longer than the line (a long URL, a hash) is dropped instead, so no line
+    # is longer than ``width``: rpmlint's description-line-too-long (Fedora's configuration:
+    # MaxLineLength 80 in rpmlint's configs/Fedora/fedora.toml) is an error.
+    room = width - max(len(indent), len(hanging))
+    words = [w for w in text.split() if len(w) <= room]
+    return textwrap.wrap(
+        " ".join(words),
+        width=width,
+        initial_indent=indent,
+        subsequent_indent=hanging,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
 def description(text: str, width: int = WIDTH) -> str:
-    """A ``%description`` body: paragraphs wrapped at ``width`` columns, ``%`` escaped, and
-    no line starting with ``%`` (it would open a section) or ending in a backslash."""
-    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", _clean(text))]
+    """A ``%description`` body from the plain text of
+    :func:`streams.sources.description.plain_description`: paragraphs wrapped at ``width``
+    columns; a block of ``- item`` lines stays a list, one item per line (continuations
+    indented under the item's text); no word broken; ``%`` escaped; no line starting with
+    ``%`` (it would open a section) or ending in a backslash."""
     out: list[str] = []
-    for para in paragraphs:
-        if not para:
+    for block in re.split(r"\n\s*\n", _clean(text)):
+        lines = [ln.rstrip() for ln in block.split("\n") if ln.strip()]
+        if not lines:
             continue
-        for line in textwrap.wrap(para, width=width, break_on_hyphens=False):
-            line = escape(line).rstrip("\\")
+        wrapped: list[str] = []
+        if all(_ITEM.match(ln) for ln in lines):
+            for ln in lines:
+                m = _ITEM.match(ln)
+                assert m is not None
+                lead = m.group(1)[:8]
+                bullet = "- " if not m.group(2)[0].isdigit() else m.group(2)
+                body = ln[m.end() :]
+                wrapped += _wrap(body, width, lead + bullet, lead + " " * len(bullet))
+        else:
+            wrapped = _wrap(" ".join(lines), width)
+        for line in wrapped:
+            line = escape(line).rstrip("\\").rstrip()
             if line.startswith("%"):
                 line = " " + line
             out.append(line)

@@ -177,6 +177,8 @@ def test_models_are_frozen(tmp_path: Path) -> None:
         ("/etc/demo", "under /etc"),
         ("/opt/streams/de mo", "not safe in RPM spec files"),
         ("/opt/streams/%{name}", "not safe in RPM spec files"),
+        # %description names the prefix on a line of its own: rpmlint allows 80 columns
+        ("/opt/streams/" + "p" * 67, "80 characters long"),
     ],
 )
 def test_prefix_rules(prefix: str, fragment: str) -> None:
