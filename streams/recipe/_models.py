@@ -339,7 +339,8 @@ class StreamSection(BaseModel):
     prefix: Annotated[str, AfterValidator(check_prefix)] | None = None
     """Install root of the stream.  Default ``/opt/streams/NAME``.  Absolute, normalised, not
     under ``/usr``, ``/etc``, ``/var`` or another tree base packages own, and not shared with
-    another stream.  Image-mode hosts where ``/opt`` is a link into ``/var`` need another root."""
+    another stream, at most 79 characters (each package's ``%description`` names it on a line of
+    its own).  Image-mode hosts where ``/opt`` is a link into ``/var`` need another root."""
 
     exports: Annotated[tuple[Command, ...], _unique("command")] = ()
     """Console scripts of the stream linked into ``/usr/bin``, e.g. ``["vllm"]``."""
