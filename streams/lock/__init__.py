@@ -16,6 +16,7 @@ from streams.lock.io import dumps, load_lock_for, lock_path, read_lock, require_
 from streams.lock.model import (
     SCHEMA_VERSION,
     Lock,
+    LockedBuildTool,
     LockedEdge,
     LockedObsolete,
     LockedPackage,
@@ -29,6 +30,7 @@ from streams.lock.model import (
 __all__ = [
     "SCHEMA_VERSION",
     "Lock",
+    "LockedBuildTool",
     "LockedEdge",
     "LockedObsolete",
     "LockedPackage",

@@ -23,12 +23,22 @@ from streams.solver.index import IndexClient
 from streams.solver.model import UpstreamClosure
 from streams.solver.reconcile import Policy
 from streams.solver.repos import BaseRepos, RepoSpec, target_specs
-from streams.sources import Fetcher, SourceInfoStore, cached_source
+from streams.sources import (
+    Asker,
+    BackendAsker,
+    BackendSettings,
+    Fetcher,
+    SourceInfoStore,
+    cached_source,
+)
 from streams.targets import Interpreter, Target
 
 Resolver = Callable[[Sequence[Requirement]], UpstreamClosure]
 """Requirements in, the upstream closure for the context's target out (raises
 :class:`~streams.errors.ResolutionError` when they cannot be resolved together)."""
+
+FedoraBuildRequires = Callable[[str], Sequence[str] | None]
+"""``lookup(dist)``: Fedora's compilers, tools and libraries for building ``dist``, or None."""
 
 BaseLoader = Callable[[], BaseRepos]
 """A fresh libsolv pool holding the target's base repositories.  Fresh each call: a
@@ -76,6 +86,12 @@ class LockContext:
     """Source infos (what each sdist needs to build), with the options' seeds."""
     fetch: Fetcher = cached_source
     """How a source whose info is not stored is fetched (verified against the lock's sha256)."""
+    ask_backend: Asker | None = None
+    """Asks an sdist's build backend for its build requirements (PEP 517
+    ``get_requires_for_build_wheel``); None: only the static ones (tests, recorded infos)."""
+    fedora_build_requires: FedoraBuildRequires | None = None
+    """The non-Python ``BuildRequires`` of Fedora's own spec of a distribution for this
+    target's release, or None when Fedora has no spec for it."""
 
     @property
     def python(self) -> str:
@@ -127,4 +143,30 @@ class LockContext:
             client=client,
             store=SourceInfoStore(seeds=options.seeds),
             fetch=partial(cached_source, offline=options.offline),
+            ask_backend=BackendAsker(
+                BackendSettings(
+                    index_url=index_url,
+                    extra_index_urls=tuple(recipe.index.extra_urls),
+                    offline=options.offline,
+                    python=python,
+                )
+            ),
+            fedora_build_requires=fedora_lookup(target),
         )
+
+
+def fedora_lookup(target: Target) -> FedoraBuildRequires | None:
+    """Fedora's spec facts for ``target``'s release (:mod:`streams.solver.fedora_specs`, the
+    tables extracted from Fedora's spec files), or None when streams has no table for it."""
+    try:
+        from streams.solver import fedora_specs
+    except ImportError:  # pragma: no cover - the tables ship with streams
+        return None
+    if target.is_host:
+        return None
+
+    def lookup(dist: str) -> Sequence[str] | None:
+        facts = fedora_specs.target_spec_facts(target, dist)
+        return None if facts is None else tuple(facts.build_requires)
+
+    return lookup

@@ -34,6 +34,7 @@ def _normalised(lock: Lock) -> dict[str, Any]:
             p["requires"] = sorted(p["requires"])
             p["extras"] = sorted(p["extras"])
             p["build-requires"] = sorted(p["build-requires"])
+            p["build-tools"] = sorted(p["build-tools"], key=lambda b: b["rpm"])
             p["sources"] = sorted(p["sources"], key=lambda s: (s["kind"], s["filename"], s["url"]))
             if p.get("vendor") is None:
                 p.pop("vendor", None)  # TOML has no null: only sdists that build crates have one

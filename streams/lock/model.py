@@ -152,13 +152,20 @@ class LockedPackage(BaseModel):
         validation_alias=AliasChoices("build-requires", "build_requires"),
         serialization_alias="build-requires",
     )
-    """PEP 508 build-system requirements read from the sdist at lock time."""
+    """PEP 508 build requirements of the sdist: ``[build-system] requires`` and what the
+    backend's ``get_requires_for_build_wheel`` asks, read at lock time."""
     build_only: bool = Field(
         default=False,
         validation_alias=AliasChoices("build-only", "build_only"),
         serialization_alias="build-only",
     )
     """Bundled only because another bundle needs it to build; not part of the runtime view."""
+    build_tools: tuple[LockedBuildTool, ...] = Field(
+        default=(),
+        validation_alias=AliasChoices("build-tools", "build_tools"),
+        serialization_alias="build-tools",
+    )
+    """RPM ``BuildRequires`` beyond the Python ones (compilers, tools, libraries), sorted."""
     vendor: LockedVendor | None = None
     """The sdist's Rust crates, vendored (only for sdists that build crates)."""
     revision: Revision = Revision()

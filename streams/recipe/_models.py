@@ -459,7 +459,9 @@ class PackageSettings(BaseModel):
     build_requires: Annotated[tuple[RpmDep, ...], _unique("build requirement")] = Field(
         (), alias="build-requires"
     )
-    """Extra RPM BuildRequires, e.g. ``["cmake", "gcc-c++", "pkgconfig(openssl)"]``."""
+    """RPM BuildRequires of its build, e.g. ``["cmake", "gcc-c++", "pkgconfig(openssl)"]``:
+    first in the lock's ``build-tools``, before Fedora's spec and what streams infers; a
+    compiler listed here (gcc, gcc-c++, clang, rust, cargo) makes the package arch-specific."""
 
     ignore_build_requires: DistList = Field((), alias="ignore-build-requires")
     """PyPI build requirements to drop (e.g. ``ninja`` when the RPM ``ninja-build`` is used)."""

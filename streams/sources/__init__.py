@@ -7,6 +7,8 @@ console scripts) ask this room; neither reaches into the other.
 * :mod:`.choose` -- the sdist, or the wheel that fits the target best (pure).
 * :mod:`.fetch` -- downloads into the cache, checked against the lock's sha256.
 * :mod:`.inspect` -- reading sdists and wheels without unpacking them.
+* :mod:`.native` -- whether an sdist's default build makes compiled code, and its compilers.
+* :mod:`.backend` -- asking the build backend (PEP 517 ``get_requires_for_build_wheel``).
 * :mod:`.model` -- :class:`BuildInfo` and :class:`SourceInfo`.
 * :mod:`.store` -- the content-addressed :class:`SourceInfoStore`.
 * :mod:`.vendor` -- an sdist's Rust crates vendored into a reproducible tarball.
@@ -14,6 +16,12 @@ console scripts) ask this room; neither reaches into the other.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from streams.errors import SourceError
+from streams.sources.backend import BackendAnswer, BackendAsker, BackendSettings, ask_backend
 from streams.sources.choose import (
     Distribution,
     SourceKind,
@@ -25,6 +33,7 @@ from streams.sources.choose import (
 from streams.sources.fetch import Fetcher, SourceFetch, cached_source, sha256_file, verified
 from streams.sources.inspect import read_build_info, read_source_info
 from streams.sources.model import LEGACY_BACKEND, LEGACY_REQUIRES, BuildInfo, SourceInfo
+from streams.sources.native import refine
 from streams.sources.store import SourceInfoStore
 from streams.sources.vendor import (
     CrateRegistry,
@@ -37,6 +46,10 @@ from streams.sources.vendor import (
 __all__ = [
     "LEGACY_BACKEND",
     "LEGACY_REQUIRES",
+    "Asker",
+    "BackendAnswer",
+    "BackendAsker",
+    "BackendSettings",
     "BuildInfo",
     "CrateRegistry",
     "Distribution",
@@ -47,6 +60,7 @@ __all__ = [
     "SourceKind",
     "SourceRef",
     "VendorFetch",
+    "ask_backend",
     "cached_source",
     "cached_vendor",
     "choose_source",
@@ -62,6 +76,10 @@ __all__ = [
 ]
 
 
+Asker = Callable[[Path, BuildInfo], BackendAnswer]
+"""``ask(sdist, build)``: what the sdist's backend asks beyond its static requirements."""
+
+
 def inspect_source(
     src: SourceRef,
     *,
@@ -69,15 +87,50 @@ def inspect_source(
     version: str,
     store: SourceInfoStore,
     fetch: Fetcher = cached_source,
+    ask: Asker | None = None,
 ) -> SourceInfo:
     """What ``src`` (a file of ``dist`` ``version``) contains: from ``store``, else read once.
 
     A file whose info is not stored is fetched (``fetch``, default :func:`cached_source`),
-    checked against its sha256, read, and its info stored for next time.
+    checked against its sha256, read, and its info stored for next time.  With ``ask``, an
+    sdist whose backend has not been asked yet (:attr:`BuildInfo.dynamic` is None) is asked
+    (:func:`ask_backend`) and the answer stored with it; an sdist that cannot be fetched for
+    that (offline) keeps its stored info, with the reason in ``dynamic_error``.
     """
     info = store.get(src.sha256)
-    if info is None:
+    wants_hook = ask is not None and src.kind == "sdist"
+    if info is not None and not (wants_hook and info.build and info.build.dynamic is None):
+        return info
+    try:
         path = verified(fetch, SourceFetch.of(src, dist))
+    except SourceError as exc:
+        if info is None or info.build is None:
+            raise
+        build = replace(info.build, dynamic_error=f"not asked: {exc.message}")
+        return replace(info, build=build)
+    fresh = info is None
+    if info is None:
         info = read_source_info(path, src.kind, dist, version)
-        store.put(src.sha256, info)
+    static = info.build
+    if ask is not None and static is not None and static.dynamic is None:
+        answer = ask(path, static)
+        if answer.error:
+            build = replace(static, dynamic_error=answer.error, dynamic_python=answer.python)
+            info = replace(info, build=build)
+            fresh = True  # stored without the answer: asked again next time
+        else:
+            build = refine(
+                replace(
+                    static, dynamic=answer.requires, dynamic_error="", dynamic_python=answer.python
+                )
+            )
+            info = replace(info, build=build)
+            store.put(src.sha256, info)
+            return info
+    if fresh:
+        store.put(src.sha256, replace(info, build=_unasked(info.build)))
     return info
+
+
+def _unasked(build: BuildInfo | None) -> BuildInfo | None:
+    return None if build is None else replace(build, dynamic_error="", dynamic_python="")

@@ -1,7 +1,9 @@
 """Reading a downloaded sdist or wheel, once, without unpacking it.
 
 - :func:`read_build_info`: ``[build-system]`` of ``pyproject.toml`` (``requires``,
-  ``build-backend``, ``backend-path``) and whether the sdist builds native code.
+  ``build-backend``, ``backend-path``) and whether the default build makes compiled code,
+  judged from the backend and its configuration (:mod:`streams.sources.native`), with the
+  compilers and tools it needs.
 - :func:`read_source_info`: the core metadata a spec shows (summary, description, license
   fields, home page) and, for wheels, the console scripts, whether the wheel is pure, and the
   shared libraries it ships.
@@ -14,9 +16,10 @@ from __future__ import annotations
 import re
 import tomllib
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from packaging.metadata import parse_email
 
@@ -31,13 +34,8 @@ from streams.sources.model import (
     BuildInfo,
     SourceInfo,
 )
+from streams.sources.native import judge, refine
 
-# File suffixes of compiled-language sources: an sdist containing them builds extension
-# modules (arch-specific RPM, needs a compiler).  Build backends that always compile.
-_NATIVE_SUFFIXES = frozenset(
-    {".c", ".cc", ".cpp", ".cxx", ".pyx", ".rs", ".f", ".f90", ".cu", ".go", ".zig"}
-)
-_NATIVE_BACKENDS = ("maturin", "mesonpy", "scikit_build_core", "setuptools_rust")
 # A shared library shipped in a wheel: lib*.so or lib*.so.N (auditwheel's vendored copies in
 # NAME.libs/ keep their SONAME as the file name); Python extension modules are not libraries.
 _SHARED_LIB = re.compile(r"^lib[^/]*\.so(\.[0-9][0-9.]*)?$")
@@ -73,11 +71,37 @@ def _top_level(names: Iterable[str], basename: str) -> str | None:
     return found[0] if found else None
 
 
+def _reader(archive: Archive, names: list[str]) -> Callable[[str], str | None]:
+    """``read(rel)``: the text of ``TOP/rel`` in the sdist, or None when it has no such file."""
+    have = set(names)
+    tops = sorted({PurePosixPath(n).parts[0] for n in names if len(PurePosixPath(n).parts) > 1})
+    top = tops[0] if len(tops) == 1 else ""
+
+    def read(rel: str) -> str | None:
+        member = str(PurePosixPath(top, rel)) if top else rel
+        if member not in have:
+            return None
+        try:
+            return archive.read(member, limit=4 * 1024 * 1024).decode("utf-8", "replace")
+        except ArchiveError:
+            return None
+
+    return read
+
+
+def _verdict(
+    archive: Archive, names: list[str], pyproject: dict[str, Any], backend: str, path: Sequence[str]
+) -> BuildInfo:
+    read = _reader(archive, names)
+    v = judge(names, read, pyproject=pyproject, backend=backend, backend_path=path)
+    return BuildInfo((), backend, native=v.native, native_reason=v.reason, tools=v.tools)
+
+
 def _build_info(archive: Archive, names: list[str]) -> BuildInfo:
-    native = any(PurePosixPath(n).suffix.lower() in _NATIVE_SUFFIXES for n in names)
     member = _top_level(names, "pyproject.toml")
     if member is None:
-        return BuildInfo(LEGACY_REQUIRES, LEGACY_BACKEND, legacy=True, native=native)
+        v = _verdict(archive, names, {}, LEGACY_BACKEND, ())
+        return refine(replace(v, requires=LEGACY_REQUIRES, legacy=True))
     try:
         data = tomllib.loads(archive.read(member).decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -88,7 +112,8 @@ def _build_info(archive: Archive, names: list[str]) -> BuildInfo:
         ) from exc
     system = data.get("build-system")
     if not isinstance(system, dict):
-        return BuildInfo(LEGACY_REQUIRES, LEGACY_BACKEND, legacy=True, native=native)
+        v = _verdict(archive, names, data, LEGACY_BACKEND, ())
+        return refine(replace(v, requires=LEGACY_REQUIRES, legacy=True))
     requires = system.get("requires")
     if not isinstance(requires, list) or not all(isinstance(r, str) for r in requires):
         # PEP 518: "requires" is mandatory in [build-system]; pip refuses such a project.
@@ -99,14 +124,15 @@ def _build_info(archive: Archive, names: list[str]) -> BuildInfo:
     backend = system.get("build-backend")
     path = system.get("backend-path", [])
     backend_text = backend if isinstance(backend, str) and backend else LEGACY_BACKEND
-    if any(backend_text.startswith(b) for b in _NATIVE_BACKENDS):
-        native = True
-    return BuildInfo(
-        requires=tuple(requires),
-        backend=backend_text,
-        backend_path=tuple(str(p) for p in path) if isinstance(path, list) else (),
-        legacy=not (isinstance(backend, str) and backend),
-        native=native,
+    backend_path = tuple(str(p) for p in path) if isinstance(path, list) else ()
+    v = _verdict(archive, names, data, backend_text, backend_path)
+    return refine(
+        replace(
+            v,
+            requires=tuple(requires),
+            backend_path=backend_path,
+            legacy=not (isinstance(backend, str) and backend),
+        )
     )
 
 

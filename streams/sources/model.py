@@ -17,7 +17,10 @@ from typing import Any, Literal
 LEGACY_REQUIRES: tuple[str, ...] = ("setuptools>=40.8.0", "wheel")
 LEGACY_BACKEND = "setuptools.build_meta:__legacy__"
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2: native decided by the backend's configuration (``native-reason``, ``tools``) and the
+backend's own ``get_requires_for_build_wheel`` answer (``dynamic``).  Stored infos of an older
+schema are read again from their file."""
 
 
 # The longest description kept: a spec's %description is a paragraph, not the README.
@@ -37,7 +40,25 @@ class BuildInfo:
     legacy: bool = False
     """True when the fallback was used (no pyproject.toml or no ``[build-system]``)."""
     native: bool = False
-    """The sdist contains compiled-language sources or uses a compiling backend."""
+    """The default build makes compiled code, by the backend and its configuration
+    (:mod:`streams.sources.native`); its wheel is not ``py3-none-any``."""
+    native_reason: str = ""
+    """Why :attr:`native` is what it is (``"backend maturin"``, ``"Extension() in setup.py"``)."""
+    tools: tuple[tuple[str, str], ...] = ()
+    """RPM build requirements inferred from the sdist (compilers, cmake, meson, ninja-build),
+    each with why: ``(("gcc", "C sources"), ...)``."""
+    dynamic: tuple[str, ...] | None = None
+    """What ``get_requires_for_build_wheel`` asks beyond :attr:`requires` (PEP 517), or None
+    when the backend has not been asked (:mod:`streams.sources.backend`)."""
+    dynamic_error: str = ""
+    """Why the backend could not be asked, when it could not."""
+    dynamic_python: str = ""
+    """``X.Y`` of the interpreter the backend was asked on."""
+
+    @property
+    def all_requires(self) -> tuple[str, ...]:
+        """Static and dynamic build requirements, static first, without repeats."""
+        return tuple(dict.fromkeys((*self.requires, *(self.dynamic or ()))))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -46,6 +67,11 @@ class BuildInfo:
             "backend-path": list(self.backend_path),
             "legacy": self.legacy,
             "native": self.native,
+            "native-reason": self.native_reason,
+            "tools": [list(t) for t in self.tools],
+            "dynamic": None if self.dynamic is None else list(self.dynamic),
+            "dynamic-error": self.dynamic_error,
+            "dynamic-python": self.dynamic_python,
         }
 
     @classmethod
@@ -56,6 +82,11 @@ class BuildInfo:
             backend_path=tuple(data.get("backend-path", ())),
             legacy=bool(data.get("legacy", False)),
             native=bool(data.get("native", False)),
+            native_reason=str(data.get("native-reason", "")),
+            tools=tuple((str(a), str(b)) for a, b in data.get("tools", ())),
+            dynamic=None if data.get("dynamic") is None else tuple(data["dynamic"]),
+            dynamic_error=str(data.get("dynamic-error", "")),
+            dynamic_python=str(data.get("dynamic-python", "")),
         )
 
 

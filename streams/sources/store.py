@@ -11,7 +11,7 @@ from pathlib import Path
 
 from streams.errors import SourceError
 from streams.infra.fsutil import atomic_write_text, cache_dir
-from streams.sources.model import SourceInfo
+from streams.sources.model import SCHEMA_VERSION, SourceInfo
 
 
 class SourceInfoStore:
@@ -38,8 +38,14 @@ class SourceInfoStore:
         return f"{sha256}.json"
 
     def get(self, sha256: str) -> SourceInfo | None:
-        """The stored info of the file with ``sha256``, or None."""
+        """The stored info of the file with ``sha256``, or None.
+
+        An sdist whose backend was not asked yet (``build.dynamic`` is None) yields to a
+        later folder's entry that has the answer, so a recorded seed is never shadowed by a
+        less complete entry of the cache.
+        """
         name = self._name(sha256)
+        unasked: SourceInfo | None = None
         for folder in (self.root, *self.seeds):
             path = folder / name
             try:
@@ -50,15 +56,25 @@ class SourceInfoStore:
                 raise SourceError(
                     f"{path}: unreadable build info ({exc})", hint="delete the file and re-lock"
                 ) from exc
+            if isinstance(data, dict) and _older(data.get("schema-version")):
+                continue  # read from its file again (a seed of an older schema: re-record it)
             try:
-                return SourceInfo.from_dict(data)
+                info = SourceInfo.from_dict(data)
             except (KeyError, ValueError, TypeError) as exc:
                 raise SourceError(
                     f"{path}: invalid build info ({exc})", hint="delete the file and re-lock"
                 ) from exc
-        return None
+            if info.build is not None and info.build.dynamic is None:
+                unasked = unasked or info
+                continue
+            return info
+        return unasked
 
     def put(self, sha256: str, info: SourceInfo) -> Path:
         path = self.root / self._name(sha256)
         atomic_write_text(path, json.dumps(info.to_dict(), indent=1, sort_keys=True) + "\n")
         return path
+
+
+def _older(version: object) -> bool:
+    return isinstance(version, int) and 0 < version < SCHEMA_VERSION

@@ -30,7 +30,9 @@ from streams.targets import TARGETS
 if TYPE_CHECKING:
     from streams.recipe import Recipe
 from streams.specgen.requires import (
+    build_tools_for,
     map_build_requires,
+    marks_native,
     runtime_requires,
     soname_filter,
     toolchain_for,
@@ -235,8 +237,6 @@ def _vendor_source(
     return None
 
 
-
-
 def build_contexts(
     settings: StreamSettings,
     target: LockedTarget,
@@ -299,13 +299,13 @@ def build_contexts(
         lic[rpm_name] = choice.expression
         opts = settings.options(name)
         is_wheel = src.kind == "wheel"
-        noarch = info.pure
+        noarch = info.pure and not marks_native(opts.build_requires)
         build_requires: tuple[str, ...] = ()
         setup_dir = ""
         vendor: VendorFetch | None = None
         if not is_wheel:
             build = info.build
-            reqs = pkg.build_requires or (build.requires if build else ())
+            reqs = pkg.build_requires or (build.all_requires if build else ())
             vendor = _vendor_source(pkg, src, name, filename, reqs, warnings)
             build_requires = map_build_requires(
                 reqs,
@@ -314,11 +314,10 @@ def build_contexts(
                 main_python=target.interpreter_main,
                 bundled=bundled_versions,
                 ignore=opts.ignore_build_requires,
-                # a compiler for sdists with native code, unless the recipe names one
+                # the recipe's, Fedora's and the inferred compilers, tools and libraries
                 system=(
                     *opts.build_requires,
-                    *(() if noarch else ("gcc",)),
-                    *toolchain_for(reqs),
+                    *build_tools_for(pkg, build, noarch=noarch),
                     # vendored crates are compiled by Fedora's toolchain (deduplicated)
                     *(("cargo", "rust") if vendor else ()),
                 ),
@@ -395,7 +394,6 @@ def build_contexts(
                 ),
                 "prefix_parents": _shared_parents(paths.prefix),
             },
-
         )
     )
     meta = naming.metapackage(settings.name)

@@ -18,6 +18,7 @@ from packaging.utils import canonicalize_name
 from streams.errors import SpecGenError
 from streams.lock import LockedPackage
 from streams.solver.versions import dist_dep_name, rpm_dep, rpm_version
+from streams.sources import BuildInfo
 from streams.specgen import naming
 
 # Build backends that compile Rust: their sdists need Fedora's Rust toolchain in the buildroot
@@ -27,7 +28,8 @@ _RUST_BACKENDS = frozenset({"maturin", "setuptools-rust"})
 
 
 def toolchain_for(build_requires: Iterable[str]) -> tuple[str, ...]:
-    """System build dependencies implied by the build backend (``cargo``/``rust`` for Rust)."""
+    """``cargo``/``rust`` when a Rust build backend is among ``build_requires`` (tells whether
+    a build compiles crates; the spec's tools come from :func:`build_tools_for`)."""
     names = set()
     for text in build_requires:
         try:
@@ -35,6 +37,33 @@ def toolchain_for(build_requires: Iterable[str]) -> tuple[str, ...]:
         except InvalidRequirement:
             continue
     return ("cargo", "rust") if names & _RUST_BACKENDS else ()
+
+
+# RPM names of compilers: a recipe that lists one in [packages.NAME] build-requires says the
+# build compiles code, whatever streams judged from the sdist (the spec is then arch-specific).
+COMPILERS = frozenset({"gcc", "gcc-c++", "clang", "gcc-gfortran", "rust", "cargo"})
+
+
+def marks_native(recipe_build_requires: Iterable[str]) -> bool:
+    """Whether the recipe's ``build-requires`` name a compiler (see :data:`COMPILERS`)."""
+    return any(dep.split()[0] in COMPILERS for dep in recipe_build_requires if dep.strip())
+
+
+def build_tools_for(
+    pkg: LockedPackage, build: BuildInfo | None, *, noarch: bool
+) -> tuple[str, ...]:
+    """The compilers, tools and libraries a spec ``BuildRequires``, beyond Python ones.
+
+    The lock's ``build-tools`` (recipe, Fedora's spec, inference: see
+    :mod:`streams.lock.build_section.tools`); for a lock without them, what the sdist's info
+    infers, with ``gcc`` for a compiled build that names no compiler.
+    """
+    if pkg.build_tools:
+        return tuple(t.rpm for t in pkg.build_tools)
+    tools = [rpm for rpm, _why in build.tools] if build is not None else []
+    if not noarch and not any(t in COMPILERS for t in tools):
+        tools.append("gcc")
+    return tuple(tools)
 
 
 def map_build_requires(

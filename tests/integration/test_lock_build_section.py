@@ -8,6 +8,7 @@ what it was asked) and a libsolv pool loaded from a createrepo_c repository writ
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from streams.errors import ResolutionError
-from streams.lock import LockedPackage, LockedSource, LockedTarget
+from streams.errors import LockError, ResolutionError
+from streams.lock import LockedEdge, LockedPackage, LockedSource, LockedTarget
 from streams.lock.build_section import add_build_section
 from streams.lock.context import LockContext, LockOptions
 from streams.recipe import load_recipe
@@ -186,19 +187,103 @@ def test_conflicting_exact_pins_are_relaxed_and_said(tmp_path: Path, base: Path)
     assert new.packages()["hatchling"].version == "1.27.0"
 
 
-def test_a_requirement_nothing_resolves_is_left_out_with_a_warning(
+def test_an_unbuildable_compiled_sdist_is_an_error_naming_the_requirement_and_the_path(
     tmp_path: Path, base: Path
 ) -> None:
     store = store_with(
-        tmp_path / "store", {"a": ("flit-core", "python-sbom-plugin>=1"), "flit-core": ()}
+        tmp_path / "store",
+        {"a": ("flit-core", "python-sbom-plugin>=1"), "flit-core": (), "app": ("flit-core",)},
     )
     index = Index({"flit-core": "3.12.0"})
     ctx, _ = context(tmp_path, base, index, store)
-    new, section = add_build_section(locked(bundled("a", "1")), ctx)
-
-    assert "flit-core" in new.packages()
-    assert "python-sbom-plugin" not in new.packages()
-    assert any(
-        w.startswith("build requirement python-sbom-plugin (needed by a) cannot be resolved")
-        for w in section.warnings
+    app = bundled("app", "1.0")
+    target = locked(app, bundled("a", "1")).model_copy(
+        update={"edge": (LockedEdge(source="app", target="a", requirement="a>=1"),)}
     )
+    with pytest.raises(LockError) as err:
+        add_build_section(target, ctx)
+    assert "a 1 cannot be built: its build requirement python-sbom-plugin is on no index" in (
+        err.value.message
+    )
+    assert "needed as app -> a" in err.value.message
+    assert "ignore-build-requires" in (err.value.hint or "")
+
+
+def test_an_unbuildable_sdist_with_a_pure_wheel_falls_back_to_it(
+    tmp_path: Path, base: Path
+) -> None:
+    store = store_with(tmp_path / "store", {"filelock": ("hatchling", "python-sbom>=0.1")})
+    wheel_sha = "f" * 64
+    wheel = LockedSource(
+        kind="wheel",
+        url="https://files.example/filelock-3.0-py3-none-any.whl",
+        sha256=wheel_sha,
+        filename="filelock-3.0-py3-none-any.whl",
+    )
+    store.put(wheel_sha, SourceInfo(kind="wheel", name="filelock", version="3.0"))
+    pkg = bundled("filelock", "3.0")
+    pkg = pkg.model_copy(update={"sources": (*pkg.sources, wheel)})
+    index = Index({"hatchling": "1.27.0"})
+    ctx, _ = context(tmp_path, base, index, store)
+    new, section = add_build_section(locked(pkg), ctx)
+
+    got = new.packages()["filelock"]
+    assert got.sources == (wheel,) and got.build_requires == () and got.build_tools == ()
+    assert not [e for e in new.edge if e.source == "filelock" and e.kind == "build"]
+    assert section.fallbacks == ["filelock"]
+    assert any(
+        "filelock: its sdist cannot be built (build requirement python-sbom is on no index); "
+        "repackaging its pure-Python wheel filelock-3.0-py3-none-any.whl instead" in w
+        for w in new.warnings
+    )
+
+
+def test_backend_answers_and_build_tools_by_authority(tmp_path: Path, base: Path) -> None:
+    store = SourceInfoStore(root=tmp_path / "store")
+    build = BuildInfo(
+        requires=("setuptools>=70",),
+        backend="setuptools.build_meta",
+        native=True,
+        native_reason="RustExtension() in setup.py",
+        tools=(("cargo", "Rust sources"), ("gcc", "C sources"), ("rust", "Rust sources")),
+        dynamic=("setuptools-rust>=1.9",),
+    )
+    store.put(sha("dulwich"), SourceInfo(kind="sdist", name="dulwich", version="1", build=build))
+    store.put(
+        sha("setuptools-rust"),
+        SourceInfo(
+            kind="sdist",
+            name="setuptools-rust",
+            version="1",
+            build=BuildInfo(requires=(), backend="setuptools.build_meta"),
+        ),
+    )
+    index = Index({"setuptools-rust": "1.11.0"})
+    ctx, _ = context(tmp_path, base, index, store)
+    recipe = tmp_path / "app.toml"
+    recipe.write_text(
+        recipe.read_text() + '\n[packages.dulwich]\nbuild-requires = ["gcc", "pkgconfig(zlib)"]\n'
+    )
+    ctx = replace(
+        ctx,
+        recipe=load_recipe(recipe),
+        fedora_build_requires=lambda d: (
+            ("gcc", "openssl-devel", "rust") if d == "dulwich" else None
+        ),
+    )
+    new, _ = add_build_section(locked(bundled("dulwich", "1")), ctx)
+
+    pkgs = new.packages()
+    # the backend's answer is a build requirement like the static ones (a build-only bundle)
+    assert pkgs["dulwich"].build_requires == ("setuptools-rust>=1.9", "setuptools>=70")
+    assert pkgs["setuptools-rust"].build_only
+    tools = {t.rpm: (t.source, t.why) for t in pkgs["dulwich"].build_tools}
+    assert tools == {
+        "gcc": ("recipe", "[packages] build-requires"),
+        "pkgconfig(zlib)": ("recipe", "[packages] build-requires"),
+        "openssl-devel": ("fedora", f"Fedora's spec ({TARGET})"),
+        "rust": ("fedora", f"Fedora's spec ({TARGET})"),
+        "cargo": ("sdist", "Rust sources"),
+    }
+    # a pure sdist gets no compiler
+    assert pkgs["setuptools-rust"].build_tools == ()

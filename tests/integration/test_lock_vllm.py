@@ -98,3 +98,36 @@ def test_python_315_fails_with_the_interpreter_hint(
     assert "torch 2.14.0 has no files for CPython 3.15" in err
     assert 'python = { "fedora-45-x86_64" = "3.14" }' in err
     assert not lock_path(recipe).exists()
+
+
+def test_native_sdists_have_their_compiler_and_fedora_tools(vllm_lock: Lock) -> None:
+    """Every bundled sdist judged compiled has a compiler in its build-tools, and for every
+    one Fedora also packages, Fedora's own spec's non-Python BuildRequires are included."""
+    from streams.recipe import load_recipe
+    from streams.solver.fedora_specs import target_spec_facts
+    from streams.sources import SourceInfoStore, choose_source
+    from streams.targets import get_target
+
+    store = SourceInfoStore(root=Path("/nonexistent-streams-store"), seeds=[SEEDS])
+    recipe = load_recipe(ROOT / "recipes" / "vllm.toml")
+    compilers = {"gcc", "gcc-c++", "clang", "rust", "cargo"}
+    for t in vllm_lock.target:
+        native = fedora = 0
+        for p in t.bundled():
+            src, _ = choose_source(p, recipe.package_settings(p.name).source, t.python, "x86_64")
+            if src.kind != "sdist":
+                continue
+            info = store.get(src.sha256)
+            assert info is not None and info.build is not None, p.name
+            tools = {b.rpm for b in p.build_tools}
+            if info.build.native:
+                native += 1
+                assert tools & compilers, (t.name, p.name, p.build_tools)
+            facts = target_spec_facts(get_target(t.name), p.name)
+            if facts is not None:
+                fedora += 1
+                assert set(facts.build_requires) <= tools, (t.name, p.name)
+        assert native >= 20 and fedora >= 20, (t.name, native, fedora)
+    f44 = vllm_lock.target[0].packages()
+    # pure-Python sdists stay noarch: no compiler although they ship C/Go test fixtures
+    assert not {b.rpm for b in f44["setuptools"].build_tools} & compilers

@@ -131,3 +131,16 @@ def test_invalid_build_requirement_is_reported() -> None:
         map_build_requires(
             ["setuptools >>= 1"], stream="s", python="3.14", main_python=True, bundled={}
         )
+
+
+def test_an_answered_seed_is_not_shadowed_by_an_unasked_cache_entry(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    sha = "d" * 64
+    info = read_source_info(SOURCES / "tinybackend-0.3.tar.gz", "sdist", "tinybackend", "0.3")
+    assert info.build is not None and info.build.dynamic is None
+    answered = replace(info, build=replace(info.build, dynamic=("setuptools-rust",)))
+    SourceInfoStore(root=tmp_path / "seed").put(sha, answered)
+    SourceInfoStore(root=tmp_path / "root").put(sha, info)
+    assert SourceInfoStore(root=tmp_path / "root", seeds=[tmp_path / "seed"]).get(sha) == answered
+    assert SourceInfoStore(root=tmp_path / "root").get(sha) == info

@@ -2,7 +2,10 @@
 
 For every bundled distribution built from its sdist, ``[build-system] requires`` is read from
 the sdist through :mod:`streams.sources` (its content-addressed store; recorded infos can be
-given as read-only seeds, so this runs offline).  Then, round after round:
+given as read-only seeds, so this runs offline), with what the backend's
+``get_requires_for_build_wheel`` asks beyond them (PEP 517, as ``%pyproject_buildrequires``;
+:mod:`streams.sources.backend`), and its compilers, tools and libraries (:mod:`.tools`:
+the recipe, Fedora's own spec, then inference from the sdist).  Then, round after round:
 
 1. :mod:`.classify` (pure) sorts each requirement by where it is met: the runtime view, a
    build-only bundle already locked, Fedora's base, or nothing yet;
@@ -13,7 +16,9 @@ given as read-only seeds, so this runs offline).  Then, round after round:
    stream's repo, but not part of the runtime view).  Their own build requirements are the
    next round's work.
 
-Everything specgen needs is then in the lock, so ``streams specgen`` runs offline.
+An sdist whose build requirements no index has is repackaged from its pure-Python wheel
+(with a warning), or refused when it has none (:mod:`.fallback`).  Everything specgen needs
+is then in the lock, so ``streams specgen`` runs offline.
 """
 
 from __future__ import annotations
@@ -25,15 +30,23 @@ from packaging.utils import canonicalize_name
 
 from streams.errors import LockError, SourceError
 from streams.lock.build_section.classify import Classified, Edge, classify, group_needs
+from streams.lock.build_section.fallback import dependency_path, pure_wheel
 from streams.lock.build_section.merge import merge_build_closure
 from streams.lock.build_section.relax import RELAX_LEVELS, relaxation_levels, resolve_relaxed
+from streams.lock.build_section.tools import build_tools
 from streams.lock.context import LockContext
-from streams.lock.model import LockedEdge, LockedPackage, LockedTarget
+from streams.lock.model import LockedBuildTool, LockedEdge, LockedPackage, LockedTarget
 from streams.solver.pydeps import environment
 from streams.solver.reconcile import Policy, parse_dep, py_name, reconcile
 from streams.solver.repos import BaseRepos
 from streams.solver.versions import rpm_dep
-from streams.sources import LEGACY_REQUIRES, choose_source, inspect_source
+from streams.sources import (
+    LEGACY_BACKEND,
+    LEGACY_REQUIRES,
+    BuildInfo,
+    choose_source,
+    inspect_source,
+)
 
 __all__ = [
     "MAX_ROUNDS",
@@ -42,7 +55,9 @@ __all__ = [
     "FedoraBase",
     "add_build_section",
     "build_requirements",
+    "build_tools",
     "relaxation_levels",
+    "source_build",
 ]
 
 MAX_ROUNDS = 5
@@ -56,6 +71,8 @@ class BuildSection:
     rounds: int = 0
     fedora: set[str] = field(default_factory=set)
     build_only: list[str] = field(default_factory=list)
+    fallbacks: list[str] = field(default_factory=list)
+    """Distributions repackaged from their pure wheel because their sdist cannot be built."""
     warnings: list[str] = field(default_factory=list)
 
 
@@ -85,15 +102,21 @@ class FedoraBase:
         )
 
 
-def build_requirements(pkg: LockedPackage, ctx: LockContext) -> tuple[str, ...] | None:
-    """The sdist's build requirements as written, or None when ``pkg`` is not built from one."""
+def source_build(pkg: LockedPackage, ctx: LockContext) -> BuildInfo | None:
+    """The build system of ``pkg``'s sdist (with the backend's own answer when the context
+    can ask it), or None when ``pkg`` is not built from an sdist."""
     wanted = ctx.recipe.package_settings(pkg.name).source
     src, _note = choose_source(pkg, wanted, ctx.python, ctx.target.arch)
     if src.kind != "sdist":
         return None
     try:
         info = inspect_source(
-            src, dist=pkg.name, version=pkg.version, store=ctx.store, fetch=ctx.fetch
+            src,
+            dist=pkg.name,
+            version=pkg.version,
+            store=ctx.store,
+            fetch=ctx.fetch,
+            ask=ctx.ask_backend,
         )
     except SourceError as exc:
         raise LockError(
@@ -101,9 +124,71 @@ def build_requirements(pkg: LockedPackage, ctx: LockContext) -> tuple[str, ...] 
             hint="run without --offline once (the sdist is downloaded and cached), or give "
             "recorded build info with --seed DIR",
         ) from exc
-    if info.build is None:
-        return LEGACY_REQUIRES
-    return info.build.requires
+    return info.build or BuildInfo(LEGACY_REQUIRES, LEGACY_BACKEND, legacy=True)
+
+
+def build_requirements(pkg: LockedPackage, ctx: LockContext) -> tuple[str, ...] | None:
+    """The sdist's build requirements (static, then the backend's), or None when ``pkg`` is
+    not built from one."""
+    build = source_build(pkg, ctx)
+    return None if build is None else build.all_requires
+
+
+def _tools(name: str, build: BuildInfo, ctx: LockContext) -> tuple[LockedBuildTool, ...]:
+    facts = ctx.fedora_build_requires(name) if ctx.fedora_build_requires else None
+    return build_tools(
+        build,
+        recipe=ctx.recipe.package_settings(name).build_requires,
+        fedora=facts,
+        fedora_label=f"Fedora's spec ({ctx.target.name})",
+    )
+
+
+def _fall_back(
+    unbuildable: dict[str, list[str]],
+    packages: dict[str, LockedPackage],
+    edges: set[Edge],
+    ctx: LockContext,
+    section: BuildSection,
+) -> set[Edge]:
+    """Repackage the pure wheel of each sdist whose build requirements no index has; a
+    LockError for a distribution without one.  Returns ``edges`` without their build edges."""
+    tops = list(ctx.recipe.normalized_requires)
+    for name, missing in sorted(unbuildable.items()):
+        pkg = packages[name]
+        wheel = pure_wheel(pkg)
+        what = ", ".join(sorted(set(missing)))
+        if wheel is None:
+            path = " -> ".join(dependency_path(edges, tops, name))
+            raise LockError(
+                f"{name} {pkg.version} cannot be built: its build requirement {what} is on no "
+                f"index, and {name} has no pure-Python wheel to use instead (needed as {path})",
+                hint=f"if the build does not really need it, list it in [packages.{name}] "
+                f"ignore-build-requires; or point [packages.{name}] url at an sdist that builds",
+            )
+        try:
+            inspect_source(
+                wheel, dist=pkg.name, version=pkg.version, store=ctx.store, fetch=ctx.fetch
+            )
+        except SourceError as exc:
+            raise LockError(
+                f"cannot read the wheel of {name} {pkg.version}: {exc.message}",
+                hint="run without --offline once, or give recorded build info with --seed DIR",
+            ) from exc
+        packages[name] = pkg.model_copy(
+            update={
+                "sources": tuple(s for s in pkg.sources if s.kind == "wheel"),
+                "build_requires": (),
+                "build_tools": (),
+            }
+        )
+        edges = {e for e in edges if not (e[0] == name and e[3] == "build")}
+        section.fallbacks.append(name)
+        section.warnings.append(
+            f"{name}: its sdist cannot be built (build requirement {what} is on no index); "
+            f"repackaging its pure-Python wheel {wheel.filename or wheel.url} instead"
+        )
+    return edges
 
 
 def add_build_section(
@@ -126,12 +211,17 @@ def add_build_section(
         section.rounds = round_no
         classified: dict[str, Classified] = {}
         for name in sorted(pending):
-            written = build_requirements(packages[name], ctx)
-            if written is None:
+            build = source_build(packages[name], ctx)
+            if build is None:
                 continue
+            if build.dynamic is None and build.dynamic_error and ctx.ask_backend is not None:
+                section.warnings.append(
+                    f"{name}: its build backend could not be asked for its build requirements "
+                    f"({build.dynamic_error}); the lock has its [build-system] requires only"
+                )
             c = classify(
                 name,
-                written,
+                build.all_requires,
                 packages=packages,
                 environment=env,
                 ignore=ctx.recipe.package_settings(name).ignore_build_requires,
@@ -141,11 +231,26 @@ def add_build_section(
             section.warnings += c.warnings
             section.fedora |= c.fedora
             edges |= c.edges
-            packages[name] = packages[name].model_copy(update={"build_requires": c.build_requires})
+            packages[name] = packages[name].model_copy(
+                update={"build_requires": c.build_requires, "build_tools": _tools(name, build, ctx)}
+            )
         needs, requirers = group_needs(classified)
         if not needs:
             break
         relaxed = resolve_relaxed(needs, requirers, ctx.resolve)
+        unbuildable: dict[str, list[str]] = {}
+        for dep in sorted(relaxed.dropped):
+            for n in requirers[dep]:
+                unbuildable.setdefault(n, []).append(dep)
+        if unbuildable:
+            # repackaged from their wheels (or refused): what only they needed is not built
+            edges = _fall_back(unbuildable, packages, edges, ctx, section)
+            for n in unbuildable:
+                classified.pop(n, None)
+            needs, requirers = group_needs(classified)
+            if not needs:
+                break
+            relaxed = resolve_relaxed(needs, requirers, ctx.resolve)
         section.warnings += relaxed.warnings
         for n in sorted({n for dep in relaxed.relaxed for n in requirers[dep]}):
             mine = {dep for dep in relaxed.relaxed if n in requirers[dep]}
