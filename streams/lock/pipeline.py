@@ -10,29 +10,30 @@ section is :mod:`streams.lock.build_section`.  It does no printing: progress goe
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
 from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
+from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from streams.errors import LockError
-from streams.lock.build_section import add_build_section
+from streams.lock.build_section import BuildSection, add_build_section
 from streams.lock.context import LockContext, LockOptions
 from streams.lock.io import lock_path, read_lock, write_lock
 from streams.lock.model import Lock, LockedPackage, LockedRepo, LockedSource, LockedTarget
 from streams.lock.records import locked_edges, locked_package
-from streams.lock.vendoring import add_vendored_crates
 from streams.lock.revisions import lock_date, resolve_packager, stamp_lock, stamp_target
+from streams.lock.vendoring import add_vendored_crates
 from streams.recipe import Recipe
 from streams.solver.index import IndexClient
 from streams.solver.model import Decision, UpstreamClosure
 from streams.solver.pydeps import applicable_requirements, without_marker
-from streams.solver.reconcile import Reconciliation, reconcile
+from streams.solver.reconcile import Policy, Reconciliation, reconcile
+from streams.solver.repos import BaseRepos
 from streams.targets import Target, get_target
 
 __all__ = ["LockContext", "LockOptions", "LockReporter", "lock_recipe", "lock_target"]
@@ -69,17 +70,58 @@ def lock_target(ctx: LockContext, reporter: LockReporter | None = None) -> Locke
         closure = ctx.resolve(requirements)
         base = base_future.result()
     rep.stage(target.name, f"reconciling {len(closure.pins)} distributions with Fedora")
+    locked = _runtime_view(ctx, closure, base, ctx.policy, {})
+    if options.build_section and locked.bundled():
+        rep.stage(target.name, "reading the build requirements of bundled sdists")
+        # The runtime reconciliation only added its candidates to ``base``: its base repos
+        # answer "does Fedora provide X?" as before, so the build section asks them too.
+        locked, section = add_build_section(locked, ctx, base=base)
+        promoted = _promotions(section, closure, ctx.policy)
+        if promoted:
+            # A reused copy too old for a bundled build: bundle the upstream pin instead (it
+            # satisfies the runtime view's requirements too, uv chose it), then redo the view
+            # and the build section with a fresh pool (the reconciler added candidates to it).
+            rep.stage(target.name, f"bundling {', '.join(sorted(promoted))} for the builds")
+            policy = replace(ctx.policy, bundle=ctx.policy.bundle | frozenset(promoted))
+            fresh = ctx.load_base()
+            locked = _runtime_view(ctx, closure, fresh, policy, promoted)
+            locked, _section = add_build_section(locked, ctx, base=fresh)
+        rep.stage(target.name, "vendoring the Rust crates of bundled sdists")
+        locked = add_vendored_crates(locked, ctx)
+    rep.done(target.name, locked)
+    return locked
+
+
+def _runtime_view(
+    ctx: LockContext,
+    closure: UpstreamClosure,
+    base: BaseRepos,
+    policy: Policy,
+    promoted: Mapping[NormalizedName, str],
+) -> LockedTarget:
+    """The runtime view of ``closure`` reconciled with ``base`` under ``policy``, as a lock
+    target; ``promoted`` distributions are bundled because builds need them newer (why)."""
+    target, options, recipe = ctx.target, ctx.options, ctx.recipe
     label = target.name if not options.repos else f"{target.name} (--repo)"
     result = reconcile(
         base.pool,
         [r.repo for r in base.repos],
         closure,
         stream=recipe.stream.name,
-        policy=ctx.policy,
+        policy=policy,
         target_label=label,
     )
+    if promoted:
+        result = replace(
+            result,
+            decisions=tuple(
+                replace(d, reason=f"bundled: {promoted[d.name]}")
+                if d.name in promoted and d.origin == "bundle"
+                else d
+                for d in result.decisions
+            ),
+        )
     if ctx.client is not None:
-        rep.stage(target.name, "reading the requirements of Fedora's versions")
         fedora_requires, notes = _fedora_requirements(ctx.client, closure, result, target.arch)
         result = Reconciliation(
             tuple(
@@ -91,7 +133,7 @@ def lock_target(ctx: LockContext, reporter: LockReporter | None = None) -> Locke
             result.solves,
             result.system_packages,
         )
-    locked = to_locked_target(
+    return to_locked_target(
         target,
         interp_version=ctx.interpreter.version,
         interp_rpm=ctx.interpreter.rpm_name,
@@ -106,15 +148,28 @@ def lock_target(ctx: LockContext, reporter: LockReporter | None = None) -> Locke
         result=result,
         recipe=recipe,
     )
-    if options.build_section and locked.bundled():
-        rep.stage(target.name, "reading the build requirements of bundled sdists")
-        # The runtime reconciliation only added its candidates to ``base``: its base repos
-        # answer "does Fedora provide X?" as before, so the build section asks them too.
-        locked, _section = add_build_section(locked, ctx, base=base)
-        rep.stage(target.name, "vendoring the Rust crates of bundled sdists")
-        locked = add_vendored_crates(locked, ctx)
-    rep.done(target.name, locked)
-    return locked
+
+
+def _promotions(
+    section: BuildSection, closure: UpstreamClosure, policy: Policy
+) -> dict[NormalizedName, str]:
+    """Reused distributions to bundle instead, because a bundled sdist's build needs a newer
+    version than the base's and the upstream pin satisfies every such build requirement.
+
+    Not for ``abi-coupled`` ones (a build must use the very copy the stream imports) nor for
+    those the recipe pins to Fedora; those keep the relaxation and its warning.
+    """
+    pins = closure.by_name()
+    out: dict[NormalizedName, str] = {}
+    for name, asks in sorted(section.too_old.items()):
+        dist = canonicalize_name(name)
+        pin = pins.get(dist)
+        if pin is None or dist in policy.abi_coupled or dist in policy.fedora:
+            continue
+        if all(req.specifier.contains(pin.version, prereleases=True) for _, req in asks):
+            needs = sorted({f"{who} builds with {req}" for who, req in asks})
+            out[dist] = f"the base's copy is too old to build with ({'; '.join(needs)})"
+    return out
 
 
 def _plain(req: Requirement) -> str:

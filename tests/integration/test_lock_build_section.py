@@ -20,6 +20,7 @@ from streams.errors import LockError, ResolutionError
 from streams.lock import LockedEdge, LockedPackage, LockedSource, LockedTarget
 from streams.lock.build_section import add_build_section
 from streams.lock.context import LockContext, LockOptions
+from streams.lock.pipeline import lock_target
 from streams.recipe import load_recipe
 from streams.solver.model import Pin, SourceFile, UpstreamClosure
 from streams.solver.repos import BaseRepos, make_spec
@@ -287,3 +288,59 @@ def test_backend_answers_and_build_tools_by_authority(tmp_path: Path, base: Path
     }
     # a pure sdist gets no compiler
     assert pkgs["setuptools-rust"].build_tools == ()
+
+
+def _promotion_context(tmp_path: Path, base: Path, policy: str) -> tuple[LockContext, Index]:
+    recipe_path = tmp_path / "app.toml"
+    recipe_path.write_text(
+        '[stream]\nname = "app"\nsummary = "s"\nlicense = "MIT"\n'
+        f'targets = ["{TARGET}"]\n\n[requires]\napp = "==1.0"\nsetuptools = ">=60"\n'
+        f'\n[policy]\nbundle = ["app"]\n{policy}'
+    )
+    store = store_with(tmp_path / "store", {"app": ("setuptools>=80",), "setuptools": ()})
+    index = Index({"app": "1.0", "setuptools": "80.9.0"})
+    target = get_target(TARGET)
+    ctx = LockContext(
+        recipe=load_recipe(recipe_path),
+        target=target,
+        interpreter=target.interpreter(PY),
+        options=LockOptions(),
+        resolve=index,
+        load_base=lambda: BaseRepos.load([make_spec("fedora", str(base))], arch="x86_64"),
+        store=store,
+        fetch=lambda src: pytest.fail(f"nothing is downloaded here ({src.filename})"),
+    )
+    return ctx, index
+
+
+def test_a_reused_copy_too_old_for_a_bundled_build_is_bundled_instead(
+    tmp_path: Path, base: Path
+) -> None:
+    # Fedora's setuptools 78.1 satisfies the runtime view (>=60) but not app's build
+    # (setuptools>=80): building with 78.1 would fail, so the lock bundles uv's pin 80.9.0
+    # (which satisfies both) instead of relaxing the build requirement.
+    ctx, _ = _promotion_context(tmp_path, base, "")
+    new = lock_target(ctx)
+    pkgs = new.packages()
+    assert pkgs["setuptools"].origin == "bundle"
+    assert pkgs["setuptools"].version == "80.9.0"
+    assert not pkgs["setuptools"].build_only
+    assert "app builds with setuptools>=80" in pkgs["setuptools"].reason
+    assert pkgs["app"].build_requires == ("setuptools>=80",)
+    assert not any("relaxed" in w for w in new.warnings), new.warnings
+    assert ("app", "setuptools") in {(e.source, e.target) for e in new.edge if e.kind == "build"}
+
+
+def test_an_abi_coupled_reused_copy_is_kept_and_the_relaxation_said(
+    tmp_path: Path, base: Path
+) -> None:
+    # abi-coupled: the build must use the very copy the stream imports, so no promotion
+    ctx, _ = _promotion_context(tmp_path, base, 'abi-coupled = ["setuptools"]\n')
+    new = lock_target(ctx)
+    pkgs = new.packages()
+    assert pkgs["setuptools"].origin == "fedora"
+    assert pkgs["app"].build_requires == ("setuptools",)
+    assert any(
+        "build requirement setuptools>=80 relaxed to the fedora setuptools" in w
+        for w in new.warnings
+    ), new.warnings

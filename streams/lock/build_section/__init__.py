@@ -74,6 +74,8 @@ class BuildSection:
     fallbacks: list[str] = field(default_factory=list)
     """Distributions repackaged from their pure wheel because their sdist cannot be built."""
     warnings: list[str] = field(default_factory=list)
+    too_old: dict[str, list[tuple[str, Requirement]]] = field(default_factory=dict)
+    """Reused runtime copies too old for a bundled build: name -> (requirer, requirement)."""
 
 
 class FedoraBase:
@@ -228,6 +230,8 @@ def add_build_section(
                 fedora_satisfies=fedora.satisfies,
             )
             classified[name] = c
+            for req in c.too_old:
+                section.too_old.setdefault(canonicalize_name(req.name), []).append((name, req))
             section.warnings += c.warnings
             section.fedora |= c.fedora
             edges |= c.edges

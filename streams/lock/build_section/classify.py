@@ -4,7 +4,10 @@ A requirement, after the target's markers and the recipe's ``ignore-build-requir
 
 1. the copy of the runtime view (reused or bundled): the build uses the very copy the stream
    will import, as a packager does with ``numpy==X`` / oldest-supported pins; when the
-   requirement does not hold for that version it is relaxed to the name, with a warning;
+   requirement does not hold for that version it is relaxed to the name, with a warning.
+   A reused (Fedora) copy that is too old is also reported in :attr:`Classified.too_old`:
+   the lock then bundles the upstream version instead when that one satisfies the build
+   (:func:`streams.lock.pipeline.lock_target`), and the relaxation never reaches the lock;
 2. a build-only bundle already in the lock whose version satisfies it;
 3. Fedora's base (the spec gets ``BuildRequires: python3.Xdist(...)``); or
 4. nothing yet: it must be resolved upstream (:mod:`.relax`) and reconciled (:mod:`.merge`).
@@ -43,6 +46,8 @@ class Classified:
     needs: list[Requirement] = field(default_factory=list)
     """Requirements met neither by the lock nor by Fedora."""
     warnings: list[str] = field(default_factory=list)
+    too_old: list[Requirement] = field(default_factory=list)
+    """Requirements the runtime view's *reused* copy does not satisfy (markers removed)."""
 
 
 def plain(req: Requirement) -> str:
@@ -101,6 +106,8 @@ def classify(
                     f"{have.origin} {dep} {have.version} of the stream's runtime view"
                 )
                 kept[-1] = name_only(req)
+                if have.origin == "fedora":
+                    out.too_old.append(without_marker(req))
             if have.origin == "bundle" and dep != name:
                 out.edges.add((name, dep, kept[-1], "build"))
             continue
