@@ -116,7 +116,9 @@ def _module(part: str) -> str:
 def top_level_modules(wheel: str) -> list[str]:
     """Importable top-level modules of ``wheel``, from its RECORD."""
     with zipfile.ZipFile(wheel) as zf:
-        record = next(n for n in zf.namelist() if n.endswith(".dist-info/RECORD"))
+        # the wheel's own RECORD (its top-level NAME-VERSION.dist-info), not one of a copy it
+        # vendors (setuptools ships setuptools/_vendor/*.dist-info/RECORD)
+        record = next(n for n in zf.namelist() if re.fullmatch(r"[^/]+\.dist-info/RECORD", n))
         rows = list(csv.reader(io.TextIOWrapper(zf.open(record), encoding="utf-8")))
     paths = [r[0] for r in rows if r and ".dist-info/" not in r[0] and ".data/" not in r[0]]
     paths = [p for p in paths if not p.startswith("..")]
