@@ -23,7 +23,9 @@ description cannot read files (``.. include::``) or pass HTML through.
 
 from __future__ import annotations
 
+import io
 import re
+import textwrap
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -43,6 +45,7 @@ _SKIP_PARAGRAPH = re.compile(
     r"|^(ps|p\.s\.|note|nb|n\.b\.|warning|important|disclaimer)\s*:"
 )
 _SPACE = re.compile(r"\s+")
+_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?])(?=\s|$)")
 _URL = re.compile(r"\b(https?|ftp)://\S+")
 
 
@@ -59,7 +62,7 @@ class _Out:
         return self.size >= ENOUGH
 
     def paragraph(self, text: str) -> None:
-        text = _SPACE.sub(" ", text).strip()
+        text = _tidy(text)
         words = len(_URL.sub("", text).strip())  # "Repository: https://..." is a label
         if words < _MIN_PARAGRAPH or _SKIP_PARAGRAPH.search(text) or self.full:
             return
@@ -193,8 +196,13 @@ def _md_items(tokens: list[Token], depth: int) -> Iterator[str]:
         i += 1
 
 
+def _tidy(text: str) -> str:
+    """Whitespace collapsed; none left before punctuation where dropped markup was."""
+    return _BEFORE_PUNCT.sub(r"\1", _SPACE.sub(" ", text)).strip()
+
+
 def _item(text: str, depth: int) -> str:
-    return "  " * depth + "- " + _SPACE.sub(" ", text).strip()
+    return "  " * depth + "- " + _tidy(text)
 
 
 def _markdown(text: str, out: _Out) -> None:
@@ -213,12 +221,15 @@ def _rst(text: str, out: _Out) -> bool:
 
     settings = {
         "report_level": 5,  # nothing on stderr
-        "halt_level": 3,  # an error: not reST, read it as plain text
+        # a severe error: not reST, read it as plain text (errors such as a footnote
+        # reference without its footnote leave a system_message node, skipped below)
+        "halt_level": 4,
         "file_insertion_enabled": False,  # .. include:: and friends read no file
         "raw_enabled": False,
         "_disable_config": True,
         "input_encoding": "unicode",
         "doctitle_xform": True,
+        "warning_stream": io.StringIO(),  # the message of the halting error too
     }
     try:
         doc = publish_doctree(text, settings_overrides=settings)
@@ -239,6 +250,13 @@ def _rst(text: str, out: _Out) -> bool:
     def plain(node: nodes.Node) -> str:
         if isinstance(node, nodes.Text):
             return str(node)
+        if isinstance(node, nodes.problematic):
+            # markup docutils could not resolve: a reference without its target ("[1]_",
+            # "|badge|_") goes, an unclosed "`" or "*" keeps its words
+            text = node.astext()
+            return (
+                "" if re.fullmatch(r"(\[[^\]]*\]|\|[^|]*\||`[^`]*`)_+", text) else text.strip("`*")
+            )
         if isinstance(node, skipped):
             return ""
         return "".join(plain(c) for c in node.children)
@@ -295,23 +313,47 @@ def _rst(text: str, out: _Out) -> bool:
 _LIST_LINE = re.compile(r"^\s*([-*+•]|\d+[.)])\s+")
 
 
+_RULE = re.compile(r"^\s*[=\-~^*#+`:.'\"]{3,}\s*$")
+
+
 def _plain(text: str, out: _Out) -> None:
+    """Paragraphs and ``-``/``*``/``1.`` lists of plain text (or of reST docutils refused);
+    titles (a line over or under a rule of ``=``, ``-``...) and indented blocks are skipped."""
+    pending: list[str] = []  # list items of consecutive blocks: one list
     for block in re.split(r"\n\s*\n", text):
         lines = [ln for ln in block.splitlines() if ln.strip()]
         if not lines:
             continue
         if all(_LIST_LINE.match(ln) for ln in lines):
-            out.items([_item(_LIST_LINE.sub("", ln), 0) for ln in lines])
-        elif not lines[0].startswith((" ", "\t", ">>>", "$ ")):
+            pending += [_item(_LIST_LINE.sub("", ln), 0) for ln in lines]
+            continue
+        if pending:
+            out.items(pending)
+            pending = []
+        titled = any(_RULE.match(ln) for ln in lines)
+        if not titled and not lines[0].startswith((" ", "\t", ">>>", "$ ")):
             out.paragraph(" ".join(lines))
         if out.full:
             return
+    if pending:
+        out.items(pending)
+
+
+def _unfold(text: str) -> str:
+    """A ``Description:`` header's text without its continuation indent: core metadata before
+    2.1 puts the description in a header whose lines after the first are indented by 8 spaces
+    (core metadata specification, "Description")."""
+    first, _, rest = text.partition("\n")
+    lines = rest.split("\n")
+    if rest and all(not ln.strip() or ln.startswith(" " * 8) for ln in lines):
+        return "\n".join([first, *(ln[8:] for ln in lines)])
+    return textwrap.dedent(text)
 
 
 def plain_description(text: str, content_type: str = "", *, limit: int = 1200) -> str:
     """The first prose of ``text`` (a long description) as plain text, at most ``limit``
     characters, cut between blocks or list items (see the module docstring)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _unfold(text.replace("\r\n", "\n").replace("\r", "\n"))
     kind = content_type.split(";", 1)[0].strip().lower()
     out = _Out(limit)
     if kind == "text/markdown":

@@ -180,7 +180,10 @@ def test_rst_markup_is_reduced_to_text_and_macos_sections_skipped() -> None:
 
 def test_invalid_rst_falls_back_to_plain_text() -> None:
     text = "A package whose description is plain text with `an odd backquote in it.\n"
-    assert plain_description(text) == text.strip()
+    assert plain_description(text) == text.strip().replace("`", "")
+    # a title whose overline and underline differ is a severe error: not reST at all
+    text = "=====\nTitle\n===\n\nA package whose description docutils cannot read at all.\n"
+    assert plain_description(text) == "A package whose description docutils cannot read at all."
 
 
 def test_plain_text_lists_and_paragraphs() -> None:
@@ -199,3 +202,36 @@ def test_size_limit_cuts_between_blocks() -> None:
     plain = plain_description(text, "text/plain", limit=400)
     assert len(plain) <= 400 and plain.endswith("word")
     assert plain.count("Paragraph") == 2
+
+
+def test_plain_fallback_skips_titles_and_joins_list_blocks() -> None:
+    # astor 0.8.1: reST that docutils refuses (an overline shorter than its title)
+    text = (
+        "=====\nastor -- AST observe/rewrite\n=====\n\n"
+        "astor is designed to allow easy manipulation of Python source via the AST.\n\n"
+        "- Round-trip an AST back to Python\n\n- Dump pretty-printing of AST\n"
+    )
+    assert plain_description(text) == (
+        "astor is designed to allow easy manipulation of Python source via the AST.\n\n"
+        "- Round-trip an AST back to Python\n- Dump pretty-printing of AST"
+    )
+
+
+def test_metadata_1_header_indentation_and_footnotes() -> None:
+    # astor 0.8.1's PKG-INFO: a Description header, lines after the first indented by 8
+    # spaces; "[1]_" refers to a footnote further down (docutils: an error, not a failure)
+    rule = "=" * 28
+    body = (
+        f"{rule}\nastor -- AST observe/rewrite\n{rule}\n\n"
+        ":PyPI: https://pypi.org/project/astor/\n\n"
+        "astor is designed to allow easy manipulation of Python source via the AST.\n\n"
+        "- Round-trip an AST back to Python [1]_:\n\n  - Modified AST\n"
+    )
+    lines = body.split("\n")
+    header = "\n".join([lines[0], *("        " + ln if ln else ln for ln in lines[1:])])
+    want = (
+        "astor is designed to allow easy manipulation of Python source via the AST.\n\n"
+        "- Round-trip an AST back to Python:\n  - Modified AST"
+    )
+    assert plain_description(header) == want
+    assert plain_description(body, "text/x-rst") == want
