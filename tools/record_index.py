@@ -20,6 +20,12 @@ versions, and writes:
   658 files (uv 0.13).  Its sha256 is not the real one; the page keeps the real one.
 * ``recorded.json``: what was asked, uv's version, and each run's pins (or uv's error).
 
+With ``--real-files`` the index keeps, of each pinned version, only its sdist and the wheel each
+recorded Python and architecture would install; the sdists, and the wheels of what the build
+requirement runs pin, are the real files (downloaded and checked against the index's sha256),
+so that packages can be built and build environments installed from it: what an end-to-end
+test that builds an application offline needs.  Other wheels stay metadata-only stand-ins.
+
 Then it replays every run with ``--offline`` and an empty uv cache against the written index
 and fails unless the pins (or the error) are the same.  Output is deterministic: sorted, no
 timestamps, fixed zip dates.  See ``tests/data/index/README.md``.
@@ -145,21 +151,72 @@ def page_html(name: str, files: Iterable[DistFile], metadata_sha: dict[str, str]
     )
 
 
+def ordered_tags(python: str, arch: str) -> list[Tag]:
+    """:func:`target_tags` in installer preference order (most specific first)."""
+    major, minor = (int(x) for x in python.split(".")[:2])
+    newest = int(GLIBC_PLATFORM.rsplit("_", 1)[1])
+    platforms = [f"manylinux_2_{m}_{arch}" for m in range(newest, 4, -1)]
+    platforms += [f"manylinux2014_{arch}"]
+    if arch == "x86_64":
+        platforms += ["manylinux2010_x86_64", "manylinux1_x86_64"]
+    abi = f"cp{major}{minor}"
+    tags = list(cpython_tags((major, minor), abis=[abi], platforms=platforms))
+    return tags + list(compatible_tags((major, minor), interpreter=abi, platforms=platforms))
+
+
+def real_choice(
+    files: list[DistFile], versions: Iterable[Version], pythons: list[str], arches: list[str]
+) -> list[DistFile]:
+    """Of each version: its sdist and, per Python and architecture, the wheel an installer
+    would take (the first in tag preference order)."""
+    chosen: dict[str, DistFile] = {}
+    for version in versions:
+        mine = [f for f in files if f.version == version and not f.yanked]
+        for f in mine:
+            if f.kind == "sdist":
+                chosen[f.filename] = f
+        for py in pythons:
+            for arch in arches:
+                rank = {t: i for i, t in enumerate(ordered_tags(py, arch))}
+                wheels = [f for f in mine if f.kind == "wheel" and f.tags & rank.keys()]
+                if wheels:
+                    best = min(wheels, key=lambda f: min(rank[t] for t in f.tags & rank.keys()))
+                    chosen[best.filename] = best
+    return sorted(chosen.values(), key=lambda f: f.filename)
+
+
+def download_real(file: DistFile) -> bytes:
+    """The file itself, refused unless it has the sha256 the index lists."""
+    buf = io.BytesIO()
+    http.download(file.url, buf, service="index")
+    data = buf.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    if file.sha256 and digest != file.sha256:
+        raise ServiceError(f"{file.filename}: downloaded sha256 {digest}, index says {file.sha256}")
+    return data
+
+
 def write_index(
     out: Path,
     listed: dict[str, list[DistFile]],
     md: dict[str, bytes],
     record: dict[str, Any],
+    real: dict[str, bytes] | None = None,
 ) -> None:
-    """(Re)write the whole index under ``out`` (``simple/``, ``files/``, ``recorded.json``)."""
+    """(Re)write the whole index under ``out`` (``simple/``, ``files/``, ``recorded.json``);
+    ``real``: files stored as they are (filename -> content) instead of stand-ins."""
+    real = real or {}
     for sub in ("simple", "files"):
         shutil.rmtree(out / sub, ignore_errors=True)
     (out / "files").mkdir(parents=True)
     md_sha: dict[str, str] = {}
     for filename, data in sorted(md.items()):
         (out / "files" / f"{filename}.metadata").write_bytes(data)
-        (out / "files" / filename).write_bytes(stub_wheel(filename, data))
+        if filename not in real:
+            (out / "files" / filename).write_bytes(stub_wheel(filename, data))
         md_sha[filename] = hashlib.sha256(data).hexdigest()
+    for filename, data in sorted(real.items()):
+        (out / "files" / filename).write_bytes(data)
     root_rows = []
     for name in sorted(listed):
         folder = out / "simple" / name
@@ -190,8 +247,12 @@ def build_requirements(seeds: Path) -> list[list[Requirement]]:
     by_name: dict[str, list[Requirement]] = {}
     for path in sorted(seeds.glob("*.json")):
         build = json.loads(path.read_text("utf-8")).get("build") or {}
-        for text in build.get("requires", ()):
+        # static [build-system] requires and what the backend's hook asked beyond them
+        for text in dict.fromkeys([*build.get("requires", ()), *(build.get("dynamic") or ())]):
             req = Requirement(text)
+            # as the lock does: a requirement of an extra nobody asks for is not wanted
+            if req.marker is not None and not req.marker.evaluate({"extra": ""}):
+                continue
             by_name.setdefault(canonicalize_name(req.name), []).append(req)
     return [relaxation_levels(name, reqs) for name, reqs in sorted(by_name.items())]
 
@@ -277,6 +338,12 @@ def main(argv: list[str] | None = None) -> int:
         "infos (streams.sources) resolve to, each on its own, so an offline lock\n"
         "can resolve its build-only bundles",
     )
+    ap.add_argument(
+        "--real-files",
+        action="store_true",
+        help="keep only each pinned version's sdist and the wheels the recorded targets\n"
+        "install, as the real files (for tests that build and install from the index)",
+    )
     args = ap.parse_args(argv)
     reqs = [Requirement(r) for r in args.requirements]
     pythons = args.python or ["3.14"]
@@ -311,9 +378,14 @@ def main(argv: list[str] | None = None) -> int:
                             runs.append(run_)
             print(f"  plus {len(runs)} runs with build requirements")
         wanted: dict[str, set[Version]] = {}
+        # what build environments install (real wheels needed); the runtime closure is built
+        # from sdists, so its wheels only need to be readable by uv (stand-ins)
+        installed: dict[str, set[Version]] = {}
         for r in runs:
             for name, version in r.get("pins", {}).items():
                 wanted.setdefault(name, set()).add(Version(version))
+                if "requirements" in r:
+                    installed.setdefault(name, set()).add(Version(version))
         if not wanted:
             print("nothing resolved; nothing to record", file=sys.stderr)
             return 1
@@ -336,8 +408,18 @@ def main(argv: list[str] | None = None) -> int:
             )
         listed: dict[str, list[DistFile]] = {}
         need_md: list[DistFile] = []
+        real_files: list[DistFile] = []
         for name, project in projects.items():
             listed[name] = [f for f in project.files if f.version in wanted[name]]
+            if args.real_files:
+                pinned = wanted[name] - fedora_extra.get(name, set())
+                keep = real_choice(listed[name], sorted(pinned), pythons, arches)
+                real_files += [
+                    f for f in keep if f.kind == "sdist" or f.version in installed.get(name, set())
+                ]
+                listed[name] = keep + [
+                    f for f in listed[name] if f.version in fedora_extra.get(name, set())
+                ]
             for f in listed[name]:
                 if f.kind == "wheel" and not f.yanked and (f.tags & all_tags):
                     need_md.append(f)
@@ -369,6 +451,17 @@ def main(argv: list[str] | None = None) -> int:
                 zip((f.filename for f in need_md), pool.map(wheel_metadata, need_md), strict=True)
             )
 
+        real: dict[str, bytes] = {}
+        if real_files:
+            print(f"downloading {len(real_files)} real files")
+            with ThreadPoolExecutor(args.workers) as pool:
+                real = dict(
+                    zip(
+                        (f.filename for f in real_files),
+                        pool.map(download_real, real_files),
+                        strict=True,
+                    )
+                )
         by_filename = {f.filename: f for files in listed.values() for f in files}
         uv_version = run([find_uv(), "--version"]).stdout.split()[1]
         record = {
@@ -380,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
             "runs": runs,
         }
         for attempt in range(1, 51):
-            write_index(out, listed, md, record)
+            write_index(out, listed, md, record, real)
             print(f"replay {attempt}: offline against the recorded index, empty uv cache")
             missing: set[str] = set()
             mismatches = []
