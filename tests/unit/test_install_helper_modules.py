@@ -56,3 +56,40 @@ def test_modules_come_from_the_wheels_own_record_not_a_vendored_one(tmp_path: Pa
         "pkg_resources",
         "setuptools",
     ]
+
+
+def test_tidy_sitelib_fixes_what_fedoras_rpmlint_calls_errors(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "requests").mkdir(parents=True)
+    (site / "setuptools" / "_vendor").mkdir(parents=True)
+    (site / "certifi" / "tests").mkdir(parents=True)
+    certs = site / "requests" / "certs.py"
+    certs.write_text("#!/usr/bin/env python\n# -*- coding: utf-8 -*-\nx = 1\n")
+    certs.chmod(0o644)
+    tool = site / "requests" / "tool.py"  # executable with a shebang: left alone
+    tool.write_text("#!/usr/bin/python3\nprint(1)\n")
+    tool.chmod(0o755)
+    test = site / "certifi" / "tests" / "test_certify.py"
+    test.write_text("import certifi\n")
+    test.chmod(0o755)
+    (site / "setuptools" / "_vendor" / ".lock").write_text("")
+    (site / "requests" / "__init__.py").write_text("")  # empty, but not hidden: kept
+    _helper().tidy_sitelib(str(site))
+    assert certs.read_text() == "# -*- coding: utf-8 -*-\nx = 1\n"
+    assert tool.read_text().startswith("#!") and tool.stat().st_mode & 0o111
+    assert not test.stat().st_mode & 0o111
+    assert not (site / "setuptools" / "_vendor" / ".lock").exists()
+    assert (site / "requests" / "__init__.py").exists()
+
+
+def test_identical_optimisation_levels_are_hard_linked(tmp_path: Path) -> None:
+    cache = tmp_path / "pkg" / "__pycache__"
+    cache.mkdir(parents=True)
+    (cache / "a.cpython-311.pyc").write_bytes(b"same")
+    (cache / "a.cpython-311.opt-1.pyc").write_bytes(b"same")
+    (cache / "b.cpython-311.pyc").write_bytes(b"one")
+    (cache / "b.cpython-311.opt-1.pyc").write_bytes(b"other")  # asserts stripped: differs
+    _helper().hardlink_pycs(str(tmp_path))
+    assert (cache / "a.cpython-311.pyc").samefile(cache / "a.cpython-311.opt-1.pyc")
+    assert not (cache / "b.cpython-311.pyc").samefile(cache / "b.cpython-311.opt-1.pyc")
+    assert (cache / "b.cpython-311.opt-1.pyc").read_bytes() == b"other"

@@ -149,6 +149,56 @@ def top_level_modules(wheel: str) -> list[str]:
     return sorted(out)
 
 
+def tidy_sitelib(sitelib: str) -> None:
+    """What Fedora packagers fix in %install before rpmlint sees the files (its Fedora
+    configuration makes these errors): a library file with a shebang but no exec bit loses
+    the shebang line (``sed -i '1{\\@^#!@d}'``, non-executable-script), an executable file
+    without one loses its exec bits (script-without-shebang), and an empty hidden file, a
+    tool's marker that nothing imports (setuptools' ``_vendor/.lock``), is removed
+    (zero-length)."""
+    for dirpath, _dirs, filenames in os.walk(sitelib):
+        for f in filenames:
+            path = os.path.join(dirpath, f)
+            if os.path.islink(path):
+                continue
+            st = os.stat(path)
+            if st.st_size == 0 and f.startswith("."):
+                os.unlink(path)
+                continue
+            with open(path, "rb") as fh:
+                head = fh.read(2)
+            executable = bool(st.st_mode & 0o111)
+            if head == b"#!" and not executable:
+                with open(path, "rb") as fh:
+                    data = fh.read()
+                with open(path, "wb") as fh:
+                    fh.write(data.split(b"\n", 1)[1] if b"\n" in data else b"")
+                os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+            elif executable and head != b"#!":
+                os.chmod(path, st.st_mode & ~0o111)
+
+
+def hardlink_pycs(sitelib: str) -> None:
+    """Identical optimisation levels of a module's byte-code become one file, as Fedora's
+    brp-python-hardlink does (rpmlint: files-duplicated-waste): ``X.opt-1.pyc`` (and
+    ``.opt-2``) hard-linked to ``X.pyc`` when the bytes are the same."""
+    for dirpath, _dirs, filenames in os.walk(sitelib):
+        if os.path.basename(dirpath) != "__pycache__":
+            continue
+        for f in filenames:
+            if not f.endswith(".pyc") or ".opt-" in f:
+                continue
+            base = os.path.join(dirpath, f)
+            for level in ("1", "2"):
+                other = base[: -len(".pyc")] + f".opt-{level}.pyc"
+                if os.path.isfile(other) and not os.path.samefile(base, other):
+                    with open(base, "rb") as a, open(other, "rb") as b:
+                        same = a.read() == b.read()
+                    if same:
+                        os.unlink(other)
+                        os.link(base, other)
+
+
 def check_imports(modules_file: str) -> int:
     """Import every module of ``modules_file``; 0 when none failed for its own reasons."""
     with open(modules_file) as fh:
@@ -228,6 +278,7 @@ def main() -> None:
             fh.write("".join(m + "\n" for m in modules))
 
     sitelib = root + args.sitelib
+    tidy_sitelib(sitelib)
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
         clamp_mtimes(sitelib, int(epoch))
@@ -237,6 +288,7 @@ def main() -> None:
     compile_cmd += ["--invalidation-mode", "timestamp"]
     compile_cmd += ["-s", root, "-p", "/", sitelib]
     subprocess.run(compile_cmd, check=True)
+    hardlink_pycs(sitelib)
     for top in sorted(os.listdir(sitelib)):
         path = args.sitelib + "/" + top
         if top.endswith(".dist-info"):
