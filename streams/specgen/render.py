@@ -63,6 +63,32 @@ def single_line(text: str, limit: int = 200) -> str:
     return escape(line)
 
 
+SUMMARY_WIDTH = 79
+"""Fedora's rpmlint configuration makes a Summary longer than 80 characters an error
+(``summary-too-long``) and one ending with a dot a warning (``summary-ended-with-dot``)."""
+
+
+def summary(text: str, limit: int = SUMMARY_WIDTH) -> str:
+    """A Summary tag: one line (:func:`single_line`) of at most ``limit`` characters, no
+    final dot.  A longer one is cut to its first sentence when that fits, else before the
+    last word that fits (only a single word longer than the limit is cut inside)."""
+    line = " ".join(_clean(text).split())
+    if len(line) > limit:
+        first = re.match(r"(.+?[.!?])(\s|$)", line)
+        if first and 10 <= len(first.group(1)) <= limit:
+            line = first.group(1)
+        else:
+            line = (
+                line[: limit + 1].rsplit(" ", 1)[0].rstrip(",;:-")
+                if " " in line[:limit]
+                else line[:limit]
+            )
+    line = line.rstrip()
+    if line.endswith(".") and not line.endswith(".."):
+        line = line[:-1].rstrip()
+    return escape(line)
+
+
 _ITEM = re.compile(r"^(\s*)(- |\* |\d+[.)] )")
 
 
@@ -155,6 +181,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["spec_text"] = single_line
+    env.filters["spec_summary"] = summary
     env.filters["spec_description"] = description
     env.filters["spec_url"] = spec_url
     env.filters["shell"] = _shell

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from streams.errors import SpecGenError
+from streams.specgen import render
 from streams.specgen.render import description, safe_token, single_line, spec_url
 
 
@@ -63,3 +64,33 @@ def test_safe_tokens_pass(value: str) -> None:
 def test_unsafe_tokens_are_refused(value: str) -> None:
     with pytest.raises(SpecGenError, match="not safe in a spec file"):
         safe_token(value, "file name")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # charset-normalizer's and PySocks' real summaries: the first sentence fits
+        (
+            "The Real First Universal Charset Detector. Open, modern and actively maintained "
+            "alternative to Chardet.",
+            "The Real First Universal Charset Detector",
+        ),
+        (
+            "A Python SOCKS client module. See https://github.com/Anorov/PySocks for more "
+            "information.",
+            "A Python SOCKS client module",
+        ),
+        # rich's: one long sentence, cut before the last word that fits
+        (
+            "Render rich text, tables, progress bars, syntax highlighting, markdown and more "
+            "to the terminal",
+            "Render rich text, tables, progress bars, syntax highlighting, markdown and more",
+        ),
+        ("Python HTTP for Humans.", "Python HTTP for Humans"),
+        ("100% pure", "100%% pure"),
+    ],
+)
+def test_summary_fits_fedoras_rpmlint(text: str, expected: str) -> None:
+    out = render.summary(text)
+    assert out == expected
+    assert len(out.replace("%%", "%")) <= 79
