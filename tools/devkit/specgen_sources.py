@@ -395,9 +395,14 @@ def demo_fetch(src: object) -> Path:
     return SOURCES / src.filename  # type: ignore[attr-defined]
 
 
-def demo_plan(target: str, store_root: Path, *, host_python: str | None = None) -> object:
+def demo_plan(
+    target: str, store_root: Path, *, host_python: str | None = None, stream: str | None = None
+) -> object:
     """The spec plan of the demo stream for ``target`` (``host``: fedora-44's lock made into a
-    host target for ``host_python``, without fastlib, whose only wheel is for CPython 3.14)."""
+    host target for ``host_python``, without fastlib, whose only wheel is for CPython 3.14);
+    ``stream``: the same lock as another stream's (its name, prefix /opt/streams/STREAM)."""
+    import dataclasses
+
     from streams.lock import lock_path, read_lock
     from streams.recipe import load_recipe
     from streams.sources import SourceInfoStore
@@ -418,8 +423,11 @@ def demo_plan(target: str, store_root: Path, *, host_python: str | None = None) 
     else:
         locked = lock.get_target(target)
         interpreter = recipe.interpreter_for(target).executable
+    settings = StreamSettings.from_recipe(recipe)
+    if stream is not None:
+        settings = dataclasses.replace(settings, name=stream, prefix=f"/opt/streams/{stream}")
     return plan_target(
-        StreamSettings.from_recipe(recipe),
+        settings,
         locked,
         SourceInfoStore(root=store_root),
         arch="x86_64",
