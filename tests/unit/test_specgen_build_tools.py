@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from streams.lock import LockedBuildTool, LockedPackage
+from streams.lock.build_section.tools import fedora_build_tool
 from streams.sources import BuildInfo
 from streams.specgen.requires import build_tools_for, marks_native
 
@@ -37,3 +40,28 @@ def test_a_lock_without_build_tools_uses_the_inferred_ones_and_a_compiler() -> N
 def test_a_compiler_in_the_recipe_marks_the_package_native() -> None:
     assert marks_native(["gcc"]) and marks_native(["gcc-c++ >= 14"])
     assert not marks_native(["pkgconfig(zlib)", "cmake"])
+
+
+@pytest.mark.parametrize(
+    ("rpm", "builds"),
+    [
+        ("gcc-c++", True),
+        ("cmake", True),
+        ("ninja-build", True),
+        ("pkgconfig(zlib)", True),
+        ("openssl-devel", True),
+        ("openssl-devel-engine", True),
+        ("cmake(Catch2)", True),
+        ("rust >= 1.70", True),
+        # what Fedora's %check runs, not what compiles the code
+        ("mutter", False),
+        ("xwayland-run", False),
+        ("/usr/bin/gpgsm", False),
+        ("git-core", False),
+        ("help2man", False),
+        ("cargo-rpm-macros >= 24", False),
+        ("krb5-kdb-devel-version = 9.0", False),
+    ],
+)
+def test_fedora_build_requires_kept_are_those_that_build_code(rpm: str, builds: bool) -> None:
+    assert fedora_build_tool(rpm) is builds

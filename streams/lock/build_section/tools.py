@@ -11,7 +11,11 @@ Compilers, build tools and libraries come, in order of authority, from
    Rust -> ``rust`` + ``cargo``, Cython and mypyc -> ``gcc``).
 
 All of them are kept (a build with one tool too many still builds; one with a tool too few
-does not); each is recorded once, with the most authoritative place it came from.
+does not); each is recorded once, with the most authoritative place it came from.  Of
+Fedora's list only what builds the code is taken (:func:`fedora_build_tool`: compilers, build
+systems, ``pkgconfig(...)``/``cmake(...)`` and ``-devel`` libraries): Fedora's specs also
+BuildRequire what their ``%check`` runs (``mutter`` and ``xwayland-run`` for mpmath's
+plots, ``/usr/bin/gpgsm`` for dulwich's signing tests), and a stream's ``%check`` only imports.
 """
 
 from __future__ import annotations
@@ -21,7 +25,40 @@ from collections.abc import Sequence
 from streams.lock.model import LockedBuildTool
 from streams.sources import BuildInfo
 
-__all__ = ["build_tools"]
+__all__ = ["build_tool_kinds", "build_tools", "fedora_build_tool"]
+
+# What compiles and links code, by RPM name (Fedora's C/C++, Fortran, Rust and build-system
+# packages); libraries are recognised by form below.
+_BUILD_TOOLS = frozenset(
+    {
+        "gcc", "gcc-c++", "gcc-gfortran", "clang", "llvm", "lld", "nasm", "yasm",
+        "cmake", "meson", "ninja-build", "make", "autoconf", "automake", "libtool",
+        "pkgconf", "pkgconf-pkg-config", "pkgconfig", "swig", "patchelf", "chrpath",
+        "bison", "flex", "gettext", "gperf", "protobuf-compiler", "libatomic",
+        "rust", "cargo", "rust-toolset",
+    }
+)  # fmt: skip
+_LIBRARY_FORMS = ("pkgconfig(", "cmake(", "pkgconf(")
+_LIBRARY_SUFFIXES = ("-devel", "-static", "-headers")
+
+
+def fedora_build_tool(rpm: str) -> bool:
+    """Whether a non-Python ``BuildRequires`` of Fedora's spec is needed to build the code:
+    a compiler or build tool, or a library's headers (``pkgconfig(zlib)``, ``openssl-devel``),
+    rather than a tool its tests run."""
+    name = rpm.split()[0]
+    if name.startswith(_LIBRARY_FORMS):
+        return True
+    base = name.split("(")[0]
+    if base.endswith("-devel-version"):  # krb5's ABI marker, not a library
+        return False
+    return base in _BUILD_TOOLS or base.endswith(_LIBRARY_SUFFIXES) or "-devel-" in base
+
+
+def build_tool_kinds(rpms: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``rpms`` split into (what builds the code, what only tests need), order kept."""
+    kept = tuple(r for r in rpms if fedora_build_tool(r))
+    return kept, tuple(r for r in rpms if not fedora_build_tool(r))
 
 
 def build_tools(
@@ -47,7 +84,8 @@ def build_tools(
     for rpm in recipe:
         add(rpm, "recipe", "[packages] build-requires")
     for rpm in fedora or ():
-        add(rpm, "fedora", fedora_label)
+        if fedora_build_tool(rpm):
+            add(rpm, "fedora", fedora_label)
     for rpm, why in build.tools:
         add(rpm, "sdist", why)
     compiled = build.native if native is None else native
