@@ -199,6 +199,19 @@ def stream_rules(stream: str, prefix: str) -> tuple[Rule, ...]:
             lambda f: f.check == "wrong-script-interpreter" and prefix_interpreter(f),
         ),
         Rule(
+            "empty-module",
+            "zero-length",
+            "an empty Python module under the prefix is a module (poetry's "
+            "console/events/console_events.py): importing it works, removing it would break "
+            "imports; rpmlint exempts only __init__.py, py.typed and REQUESTED",
+            lambda f: (
+                f.check == "zero-length"
+                and ours(f)
+                and _under(f.detail.split(" ")[0], prefix)
+                and f.detail.split(" ")[0].endswith(".py")
+            ),
+        ),
+        Rule(
             "spelling",
             "spelling-error",
             "rpmlint's en_US spell check of Summary and %description flags names of "

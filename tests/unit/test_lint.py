@@ -96,6 +96,21 @@ def test_the_prefix_and_its_interpreter_are_accepted_only_for_the_stream_itself(
     assert accept([warning], rules)[0].accepted is None  # warnings are never "accepted"
 
 
+def test_an_empty_module_under_the_prefix_is_accepted_other_empty_files_are_not() -> None:
+    rules = stream_rules("poetry", "/opt/streams/poetry")
+    site = "/opt/streams/poetry/lib/python3.11/site-packages"
+    findings = accept(
+        [
+            _err("poetry-stream-python3-poetry.noarch", "zero-length", f"{site}/poetry/e.py"),
+            _err("poetry-stream-python3-poetry.noarch", "zero-length", f"{site}/poetry/data.txt"),
+            _err("poetry-stream-python3-poetry.noarch", "zero-length", "/usr/lib/x/e.py"),
+            _err("other-stream-python3-x.noarch", "zero-length", f"{site}/poetry/e.py"),
+        ],
+        rules,
+    )
+    assert [f.accepted for f in findings] == ["empty-module", None, None, None]
+
+
 def test_embedded_fedora_config_matches_its_recorded_sdist_files() -> None:
     src = fedora_config_source()
     assert src.version.startswith("2.")
