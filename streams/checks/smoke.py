@@ -32,6 +32,7 @@ from streams.checks.model import CheckResult, LoadedStream, skipped
 from streams.errors import CommandError, ToolMissingError
 from streams.infra.proc import run
 from streams.solver.repos import RepoSpec
+from streams.solver.repos.host import REPO_NAME as HOST_BASE
 
 NAME = "install-and-run"
 EXPORTS_MOUNT = "/tmp/streams-exports"
@@ -191,6 +192,10 @@ def _repo_conf(sources: Sequence[InstallSource], reposdir: Path) -> None:
             f"[{src.name}]\nname={src.name}\n{key}={src.url}\nenabled=1\ngpgcheck=0\n",
             encoding="utf-8",
         )
+
+
+class _NoInstallableBase(Exception):
+    """The base repositories have no package files dnf could install (the host base)."""
 
 
 def _dnf_install(
@@ -366,6 +371,13 @@ def install_and_run(
             for s in (main, *others)
         ]
         try:
+            if any(spec.name == HOST_BASE for spec in base_specs):
+                # the host base is this machine described as repodata: it has no package
+                # files, and its packages are installed already (the host itself)
+                raise _NoInstallableBase(
+                    f"the {HOST_BASE} repository describes this machine; it has no package "
+                    "files for dnf"
+                )
             text, installed = _dnf_install(
                 root,
                 sources,
@@ -380,13 +392,17 @@ def install_and_run(
                 evidence.append(
                     "base packages imported from the scratch root's " + ", ".join(site_dirs)
                 )
-        except (CommandError, ToolMissingError) as exc:
-            reason = exc.message
-            if isinstance(exc, CommandError):
+        except (CommandError, ToolMissingError, _NoInstallableBase) as exc:
+            reason = str(exc) if isinstance(exc, _NoInstallableBase) else exc.message
+            if isinstance(exc, _NoInstallableBase):
+                evidence.append(f"rpm instead of dnf: {reason}")
+                reason = ""
+            elif isinstance(exc, CommandError):
                 reason = f"dnf exited {exc.returncode}"
                 if exc.output_tail:
                     reason += ": " + " | ".join(exc.output_tail.strip().splitlines()[-3:])
-            evidence.append(f"dnf could not install into the scratch root ({reason})")
+            if reason:
+                evidence.append(f"dnf could not install into the scratch root ({reason})")
             shutil.rmtree(root, ignore_errors=True)
             root.mkdir()
             try:

@@ -7,7 +7,8 @@ install.  The sources cache is filled from those files (by sha256, as a download
 nothing is fetched: the lock runs ``--offline`` and the build in a network namespace.
 
 The test is what a new user does: lock for ``host`` with no ``--repo`` (the host base), build
-every package from its sdist with ``-j 2``, publish, ``streams check`` (firewall, conflicts,
+every package from its sdist with ``-j 2``, publish, ``streams lint`` (rpmlint with Fedora's
+configuration: no error), ``streams check`` (firewall, conflicts,
 installability, a real install into a scratch root whose commands run in bubblewrap), then run
 ``http --offline`` from the installed root and see the request it would send.
 """
@@ -130,8 +131,14 @@ def test_httpie_locks_builds_installs_and_runs_offline(
         ]
         assert not outside, (rpm.name, outside)
 
+    # rpmlint with Fedora's configuration: no error on any spec or RPM
+    code, text = _streams(["lint", str(recipe), "--target", "host"], capsys)
+    assert code == 0, text
+    assert " 0 errors" in text
+
     code, text = _streams(["check", str(recipe), "--target", "host", "--keep-root"], capsys)
     assert code == 0, text
+    assert "rpm instead of dnf: the host-base repository describes this machine" in text
     assert "/usr/bin/http --help exited 0" in text
     root = Path(text.split("scratch root kept at ", 1)[1].split()[0])
     try:
