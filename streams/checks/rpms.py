@@ -1,6 +1,6 @@
 """What the checks read from built RPMs: NEVRA, provides, requires and the file list.
 
-Headers are read with the rpm Python bindings (``TransactionSet.hdrFromFdno``), signatures and
+Headers are read with the rpm Python bindings (:func:`streams.publish.read_header`), signatures and
 digests not verified: the checks look at content, and ``rpm -K`` (see
 :mod:`streams.publish.sign`) is where signatures are verified.  Dependencies are formatted by
 rpm itself (``rpm.ds(...).DNEVR()``), so they read exactly as ``rpm -q --provides`` prints them.
@@ -8,7 +8,6 @@ rpm itself (``rpm.ds(...).DNEVR()``), so they read exactly as ``rpm -q --provide
 
 from __future__ import annotations
 
-import os
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import rpm
 
-from streams.errors import PublishError
+from streams.publish import read_header
 
 # rpm's file flag for %ghost (rpm's include/rpm/rpmfiles.h, RPMFILE_GHOST = 1 << 6).
 _RPMFILE_GHOST = 1 << 6
@@ -73,18 +72,7 @@ def _deps(hdr: rpm.hdr, kind: str) -> tuple[str, ...]:
 
 def read_rpm(path: Path) -> RpmInfo:
     """Read the header of ``path`` (PublishError if it is not an RPM)."""
-    ts = rpm.TransactionSet()
-    ts.setVSFlags(rpm._RPMVSF_NOSIGNATURES | rpm._RPMVSF_NODIGESTS)
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError as exc:
-        raise PublishError(f"cannot read {path}: {exc.strerror}") from exc
-    try:
-        hdr = ts.hdrFromFdno(fd)
-    except rpm.error as exc:
-        raise PublishError(f"{path} is not a readable RPM package ({exc})") from exc
-    finally:
-        os.close(fd)
+    hdr = read_header(path)
     files = tuple(
         RpmFile(
             path=f.name,

@@ -171,11 +171,9 @@ def _mirror(
     return fresh, removed, state
 
 
-def source_package(path: Path) -> str:
-    """The name of the source package ``path`` was built from (its ``SOURCERPM`` header).
-
-    Read with the rpm Python bindings; the header value is ``NAME-VERSION-RELEASE.src.rpm``.
-    """
+def read_header(path: Path) -> Any:
+    """The header of the RPM ``path`` (rpm Python bindings; signatures and digests not
+    checked: the repository is signed and checked as a whole), PublishError if unreadable."""
     import rpm
 
     ts = rpm.TransactionSet()
@@ -185,11 +183,21 @@ def source_package(path: Path) -> str:
     except OSError as exc:
         raise PublishError(f"cannot read {path}: {exc.strerror}") from exc
     try:
-        hdr = ts.hdrFromFdno(fd)
+        return ts.hdrFromFdno(fd)
     except rpm.error as exc:
         raise PublishError(f"{path} is not a readable RPM package ({exc})") from exc
     finally:
         os.close(fd)
+
+
+def source_package(path: Path) -> str:
+    """The name of the source package ``path`` was built from (its ``SOURCERPM`` header).
+
+    The header value is ``NAME-VERSION-RELEASE.src.rpm``.
+    """
+    import rpm
+
+    hdr = read_header(path)
     src = hdr[rpm.RPMTAG_SOURCERPM]
     if not src:
         return str(hdr[rpm.RPMTAG_NAME])
