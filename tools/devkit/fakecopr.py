@@ -35,9 +35,11 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tools.devkit.httpserver import serving
 
 TERMINAL = ("succeeded", "failed", "canceled", "skipped")
 
@@ -536,17 +538,6 @@ def _handler(state: FakeCopr) -> type[BaseHTTPRequestHandler]:
 def serve_copr(**kwargs: Any) -> Iterator[FakeCopr]:
     """Run a :class:`FakeCopr` on ``http://127.0.0.1:<port>`` for the ``with`` block."""
     state = FakeCopr(**kwargs)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    httpd.daemon_threads = True
-    host, port = httpd.server_address[:2]
-    state.url = f"http://{host!s}:{port}"
-    thread = threading.Thread(
-        target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-copr", daemon=True
-    )
-    thread.start()
-    try:
+    with serving(_handler(state), "fake-copr") as url:
+        state.url = url
         yield state
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)

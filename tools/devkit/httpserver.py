@@ -117,20 +117,27 @@ def _handler(state: FaultServer) -> type[BaseHTTPRequestHandler]:
 
 
 @contextlib.contextmanager
-def serve_directory(root: Path) -> Iterator[FaultServer]:
-    """Serve ``root`` on ``http://127.0.0.1:<port>`` in a thread for the ``with`` block."""
-    state = FaultServer(root)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+def serving(handler: type[BaseHTTPRequestHandler], name: str) -> Iterator[str]:
+    """Run ``handler`` on ``http://127.0.0.1:<port>`` in a thread; yields that URL."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True
     host, port = httpd.server_address[:2]
-    state.url = f"http://{host!s}:{port}"
     thread = threading.Thread(
-        target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, name="test-http", daemon=True
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, name=name, daemon=True
     )
     thread.start()
     try:
-        yield state
+        yield f"http://{host!s}:{port}"
     finally:
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=5)
+
+
+@contextlib.contextmanager
+def serve_directory(root: Path) -> Iterator[FaultServer]:
+    """Serve ``root`` on ``http://127.0.0.1:<port>`` in a thread for the ``with`` block."""
+    state = FaultServer(root)
+    with serving(_handler(state), "test-http") as url:
+        state.url = url
+        yield state
