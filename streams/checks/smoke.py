@@ -194,10 +194,6 @@ def _repo_conf(sources: Sequence[InstallSource], reposdir: Path) -> None:
         )
 
 
-class _NoInstallableBase(Exception):
-    """The base repositories have no package files dnf could install (the host base)."""
-
-
 def _dnf_install(
     root: Path,
     sources: Sequence[InstallSource],
@@ -370,41 +366,41 @@ def install_and_run(
             InstallSource(f"{s.name}-stream", s.repo.repo_dir.resolve().as_uri())
             for s in (main, *others)
         ]
-        try:
-            if any(spec.name == HOST_BASE for spec in base_specs):
-                # the host base is this machine described as repodata: it has no package
-                # files, and its packages are installed already (the host itself)
-                raise _NoInstallableBase(
-                    f"the {HOST_BASE} repository describes this machine; it has no package "
-                    "files for dnf"
-                )
-            text, installed = _dnf_install(
-                root,
-                sources,
-                [s.repo.metapackage for s in (main, *others)],
-                arch=arch,
-                releasever=releasever,
-                work=work,
+        with_rpm = any(spec.name == HOST_BASE for spec in base_specs)
+        if with_rpm:
+            # the host base is this machine described as repodata: it has no package files,
+            # and its packages are installed already (the host itself)
+            evidence.append(
+                f"rpm instead of dnf: the {HOST_BASE} repository describes this machine; it "
+                "has no package files for dnf"
             )
-            evidence.append(text)
-            site_dirs = base_site_dirs(root)
-            if site_dirs:
-                evidence.append(
-                    "base packages imported from the scratch root's " + ", ".join(site_dirs)
+        else:
+            try:
+                text, installed = _dnf_install(
+                    root,
+                    sources,
+                    [s.repo.metapackage for s in (main, *others)],
+                    arch=arch,
+                    releasever=releasever,
+                    work=work,
                 )
-        except (CommandError, ToolMissingError, _NoInstallableBase) as exc:
-            reason = str(exc) if isinstance(exc, _NoInstallableBase) else exc.message
-            if isinstance(exc, _NoInstallableBase):
-                evidence.append(f"rpm instead of dnf: {reason}")
-                reason = ""
-            elif isinstance(exc, CommandError):
-                reason = f"dnf exited {exc.returncode}"
-                if exc.output_tail:
-                    reason += ": " + " | ".join(exc.output_tail.strip().splitlines()[-3:])
-            if reason:
+                evidence.append(text)
+                site_dirs = base_site_dirs(root)
+                if site_dirs:
+                    evidence.append(
+                        "base packages imported from the scratch root's " + ", ".join(site_dirs)
+                    )
+            except (CommandError, ToolMissingError) as exc:
+                reason = exc.message
+                if isinstance(exc, CommandError):
+                    reason = f"dnf exited {exc.returncode}"
+                    if exc.output_tail:
+                        reason += ": " + " | ".join(exc.output_tail.strip().splitlines()[-3:])
                 evidence.append(f"dnf could not install into the scratch root ({reason})")
-            shutil.rmtree(root, ignore_errors=True)
-            root.mkdir()
+                shutil.rmtree(root, ignore_errors=True)
+                root.mkdir()
+                with_rpm = True
+        if with_rpm:
             try:
                 evidence.append(_rpm_install(root, stream_rpm_files))
                 installed = {
