@@ -66,6 +66,7 @@ from streams.solver.index import (
 )
 from streams.solver.index._ranged import RangeFile, parse_content_range
 from streams.solver.upstream import GLIBC_PLATFORM, find_uv, parse_pylock, uv_compile
+from streams.sources import target_tags as lock_tags
 
 SCHEMA_VERSION = 1
 TAIL = 64 * 1024
@@ -151,24 +152,11 @@ def page_html(name: str, files: Iterable[DistFile], metadata_sha: dict[str, str]
     )
 
 
-def ordered_tags(python: str, arch: str) -> list[Tag]:
-    """:func:`target_tags` in installer preference order (most specific first)."""
-    major, minor = (int(x) for x in python.split(".")[:2])
-    newest = int(GLIBC_PLATFORM.rsplit("_", 1)[1])
-    platforms = [f"manylinux_2_{m}_{arch}" for m in range(newest, 4, -1)]
-    platforms += [f"manylinux2014_{arch}"]
-    if arch == "x86_64":
-        platforms += ["manylinux2010_x86_64", "manylinux1_x86_64"]
-    abi = f"cp{major}{minor}"
-    tags = list(cpython_tags((major, minor), abis=[abi], platforms=platforms))
-    return tags + list(compatible_tags((major, minor), interpreter=abi, platforms=platforms))
-
-
 def real_choice(
     files: list[DistFile], versions: Iterable[Version], pythons: list[str], arches: list[str]
 ) -> list[DistFile]:
-    """Of each version: its sdist and, per Python and architecture, the wheel an installer
-    would take (the first in tag preference order)."""
+    """Of each version: its sdist and, per Python and architecture, the wheel the lock would
+    take (the first in :func:`streams.sources.target_tags` order, as ``choose_source``)."""
     chosen: dict[str, DistFile] = {}
     for version in versions:
         mine = [f for f in files if f.version == version and not f.yanked]
@@ -177,7 +165,7 @@ def real_choice(
                 chosen[f.filename] = f
         for py in pythons:
             for arch in arches:
-                rank = {t: i for i, t in enumerate(ordered_tags(py, arch))}
+                rank = {t: i for i, t in enumerate(lock_tags(py, arch))}
                 wheels = [f for f in mine if f.kind == "wheel" and f.tags & rank.keys()]
                 if wheels:
                     best = min(wheels, key=lambda f: min(rank[t] for t in f.tags & rank.keys()))
