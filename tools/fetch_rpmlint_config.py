@@ -8,18 +8,23 @@ rpmlint's wheel installs no distribution configuration; its sdist ships Fedora's
 ``/etc/xdg/rpmlint/``.  This tool takes them from the sdist of the pinned version (downloaded
 with ``pip download``, or given with ``--sdist``), checks the sdist's sha256, and writes them
 unchanged into ``streams/data/rpmlint/fedora/``, with ``fedora-source.toml`` beside it
-recording the version, the sdist's name and sha256 and each file's sha256.  Rerun it after
+recording the version, the day it was fetched (``--date``, default today), the sdist's name
+and sha256 and each file's sha256.  Rerun it after
 bumping the pin::
 
     python tools/fetch_rpmlint_config.py --version 2.11.0 --sha256 NEW_SHA256
 
 (``--sha256`` is what PyPI lists for the new sdist; without ``--version`` the recorded one is
 fetched again and must match the recorded sha256.)
+
+Its ``licenses.toml`` is Fedora's pre-SPDX (Callaway) list, last synced in 2021; Fedora's SPDX
+list is derived from Fedora's specs instead (``tools/make_license_list.py``).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import hashlib
 import sys
 import tarfile
@@ -95,6 +100,12 @@ def main() -> int:
     ap.add_argument("--version", default=recorded.get("version"), help="rpmlint version")
     ap.add_argument("--sha256", default=None, help="sha256 of the new version's sdist")
     ap.add_argument("--sdist", type=Path, default=None, help="use this sdist, do not download")
+    ap.add_argument(
+        "--date",
+        type=datetime.date.fromisoformat,
+        default=datetime.datetime.now(datetime.UTC).date(),
+        help="the day recorded as 'fetched' (YYYY-MM-DD; default: today, UTC)",
+    )
     args = ap.parse_args()
     if not args.version:
         ap.error("--version is needed (no fedora-source.toml recorded yet)")
@@ -116,6 +127,7 @@ def main() -> int:
             "comment": "Written by tools/fetch_rpmlint_config.py; do not edit by hand.",
             "package": "rpmlint",
             "version": args.version,
+            "fetched": args.date.isoformat(),
             "sdist": sdist.name,
             "sdist_sha256": expected,
             "path_in_sdist": f"rpmlint-{args.version}/configs/Fedora/",
