@@ -155,6 +155,35 @@ class ResolutionError(StreamsError):
         return data
 
 
+class PolicyError(StreamsError):
+    """The closure breaks the recipe's ``[policy]``: a license Fedora does not allow, or a
+    prebuilt binary where everything must be built from source.  ``packages`` lists each
+    offending package with why and the dependency path that pulls it in."""
+
+    exit_code = EXIT_UNSATISFIABLE
+
+    def __init__(
+        self, message: str, packages: Sequence[dict[str, Any]] = (), *, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.packages = tuple(packages)
+
+    def render(self) -> str:
+        lines = [self.message]
+        for p in self.packages:
+            lines.append(f"  - {p['name']} {p['version']}: {p['expression']}")
+            lines += [f"      {why}" for why in p["problems"]]
+            lines.append(f"      pulled in by: {' -> '.join(p['path'])}")
+        if self.hint:
+            lines.append(f"  hint: {self.hint}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        data["packages"] = [dict(p) for p in self.packages]
+        return data
+
+
 class SpecGenError(StreamsError):
     """A spec file could not be generated."""
 

@@ -238,7 +238,7 @@ MEANINGS = {
     "EXIT_OK": "success",
     "EXIT_FAILURE": "an expected step failed (a check, a publish, a missing tool)",
     "EXIT_BAD_INPUT": "bad input: a recipe, lock, target, option or URL (click usage errors too)",
-    "EXIT_UNSATISFIABLE": "the requirements cannot be satisfied",
+    "EXIT_UNSATISFIABLE": "the requirements cannot be satisfied, or break the recipe's [policy]",
     "EXIT_BUILD_FAILED": "a build failed",
     "EXIT_SERVICE": "a remote service (PyPI, a mirror, Copr, Koji) is unavailable",
     "EXIT_INTERNAL": "internal error: a bug; the traceback is in the log file",

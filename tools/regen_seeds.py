@@ -21,7 +21,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
 from streams.lock import read_lock
+from streams.solver.index import DistFile, IndexClient
 from streams.sources import (
     BackendSettings,
     SourceFetch,
@@ -43,6 +47,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--python", default="3.14", help="X.Y to ask the backends on, if installed")
     ap.add_argument("-j", "--jobs", type=int, default=2)
     ap.add_argument("--again", action="store_true", help="re-read entries already current")
+    ap.add_argument(
+        "--wheels",
+        action="store_true",
+        help="re-read wheel entries over HTTP range requests (their listing, license files "
+        "and bundled libraries; a few requests per wheel, not the whole file)",
+    )
+    ap.add_argument(
+        "--license-files",
+        action="store_true",
+        help="read the license files of sdist entries recorded without any (downloads "
+        "those sdists; everything else recorded is kept)",
+    )
     args = ap.parse_args(argv)
     where: dict[str, tuple[str, str, SourceFetch]] = {}
     for lock_file in args.lock:
@@ -56,10 +72,23 @@ def main(argv: list[str] | None = None) -> int:
     def one(entry: Path) -> str:
         sha = entry.stem
         data = json.loads(entry.read_text("utf-8"))
+        if data.get("kind") == "wheel" and args.wheels and sha in where:
+            return _reread_wheel(store, sha, where[sha])
         if data.get("kind") == "wheel":
             data["schema-version"] = SCHEMA_VERSION
             store.put(sha, SourceInfo.from_dict(data))
             return f"{sha[:12]} wheel carried over"
+        if (
+            data.get("kind") == "sdist"
+            and args.license_files
+            and not data.get("license-files")
+            and sha in where
+        ):
+            name, version, fetch = where[sha]
+            fresh = read_source_info(verified(cached_source, fetch), "sdist", name, version)
+            kept = SourceInfo.from_dict(data)
+            store.put(sha, replace(kept, license_files=fresh.license_files))
+            return f"{name} {version}: license files {fresh.license_files}"
         unasked = data.get("kind") == "sdist" and (data.get("build") or {}).get("dynamic") is None
         if data.get("schema-version") == SCHEMA_VERSION and not args.again and not unasked:
             info = SourceInfo.from_dict(data)
@@ -92,6 +121,27 @@ def main(argv: list[str] | None = None) -> int:
         for line in pool.map(one, entries):
             print(line, flush=True)
     return 0
+
+
+def _reread_wheel(store: SourceInfoStore, sha: str, found: tuple[str, str, SourceFetch]) -> str:
+    """Read a wheel's info again over range requests (:meth:`IndexClient.read_wheel`)."""
+    name, version, fetch = found
+    filename = fetch.filename or fetch.url.rsplit("/", 1)[-1].split("#", 1)[0]
+    file = DistFile(
+        filename=filename,
+        url=fetch.url,
+        name=canonicalize_name(name),
+        version=Version(version),
+        kind="wheel",
+        sha256=sha,
+    )
+    client = IndexClient("https://pypi.org/simple/")
+    info = client.read_wheel(
+        file, lambda zf: read_source_info(Path(filename), "wheel", name, version, opened=zf)
+    )
+    store.put(sha, info)
+    libs = len(info.bundled or ())
+    return f"{name} {version}: wheel re-read ({libs} shared libraries)"
 
 
 if __name__ == "__main__":

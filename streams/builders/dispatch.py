@@ -158,11 +158,24 @@ class BuildSession:
             reporter=reporter,
         )
 
+    def _copr_gate(self) -> None:
+        """Refuse (:class:`UsageError`) a Copr build Fedora's Copr may not take: first, before
+        specs are written or any API call is made (``builders/copr/_gate.py``)."""
+        if self.request.backend == "copr":
+            from streams.builders.copr import refuse_unless_allowed
+
+            refuse_unless_allowed(self.recipe, self.lock, self.targets)
+
     # -- doing it ----------------------------------------------------------------------------
     def dry_run(self) -> str:
         """The batches and the commands or API calls a run would make; builds nothing."""
         state = PlanState(self.plan, None, backend=self.request.backend)
         text = self.backend(connect=False).dry_run(self.plan, state)
+        if self.request.backend == "copr":
+            try:
+                self._copr_gate()
+            except UsageError as exc:
+                text += "\n\nA real run would be refused, before any API call:\n" + exc.render()
         if self.request.backend == "koji":
             return self.plan.render() + "\n\n" + text
         return text
@@ -189,6 +202,7 @@ class BuildSession:
 
         Outputs of packages the plan no longer has (a re-lock dropped them) are removed first
         (:meth:`Workspace.prune`), and only the plan's RPMs are published."""
+        self._copr_gate()
         self.workspace.prune(self.plan)
         self.write_specs()
         state, _building = open_state(

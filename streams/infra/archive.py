@@ -54,6 +54,16 @@ class Archive:
         except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError) as exc:
             raise ArchiveError(f"{self.name}: not a readable archive: {exc}") from exc
 
+    def size(self, member: str) -> int:
+        """The uncompressed size of ``member`` in bytes."""
+        try:
+            if self._zip is not None:
+                return self._zip.getinfo(member).file_size
+            assert self._tar is not None
+            return self._tar.getmember(member).size
+        except (KeyError, tarfile.TarError, zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise ArchiveError(f"{self.name}: cannot read {member}: {exc}") from exc
+
     def read(self, member: str, limit: int = DEFAULT_LIMIT) -> bytes:
         """The bytes of ``member``; refuses members larger than ``limit``."""
         try:

@@ -14,12 +14,15 @@ Importing this package loads only the model and its I/O; the pipeline imports th
 
 from streams.lock.io import dumps, load_lock_for, lock_path, read_lock, require_lock, write_lock
 from streams.lock.model import (
+    FEDORA_COPR,
     SCHEMA_VERSION,
     Lock,
     LockedBuildTool,
     LockedEdge,
+    LockedLicense,
     LockedObsolete,
     LockedPackage,
+    LockedPolicy,
     LockedRepo,
     LockedSource,
     LockedTarget,
@@ -28,12 +31,15 @@ from streams.lock.model import (
 )
 
 __all__ = [
+    "FEDORA_COPR",
     "SCHEMA_VERSION",
     "Lock",
     "LockedBuildTool",
     "LockedEdge",
+    "LockedLicense",
     "LockedObsolete",
     "LockedPackage",
+    "LockedPolicy",
     "LockedRepo",
     "LockedSource",
     "LockedTarget",

@@ -38,6 +38,8 @@ def _normalised(lock: Lock) -> dict[str, Any]:
             p["sources"] = sorted(p["sources"], key=lambda s: (s["kind"], s["filename"], s["url"]))
             if p.get("vendor") is None:
                 p.pop("vendor", None)  # TOML has no null: only sdists that build crates have one
+            if p.get("license") is None:
+                p.pop("license", None)  # reused packages, and locks whose sources were not read
             if p["origin"] != "bundle":
                 del p["revision"]  # no spec of its own
         t["edge"] = sorted(
@@ -45,6 +47,10 @@ def _normalised(lock: Lock) -> dict[str, Any]:
         )
         t["obsoletes"] = sorted(t["obsoletes"], key=lambda o: o["name"])
     data["target"] = sorted(data["target"], key=lambda t: t["name"])
+    if data.get("policy") is None:
+        data.pop("policy", None)
+    if not data.get("destination"):
+        data.pop("destination", None)
     return data
 
 

@@ -93,6 +93,34 @@ class LockedBuildTool(BaseModel):
     why: str = ""
 
 
+class LockedLicense(BaseModel):
+    """The license of what a bundled package ships, reviewed at lock time
+    (:func:`streams.sources.licenses.find_license`): the spec's ``License:``, where each part
+    came from, and what keeps Fedora (and so Fedora's Copr) from allowing it."""
+
+    model_config = _CONFIG
+    expression: str
+    """SPDX: the declared license ``AND`` the licenses of the libraries bundled in the wheel."""
+    declared_from: str = Field(
+        default="",
+        validation_alias=AliasChoices("declared-from", "declared_from"),
+        serialization_alias="declared-from",
+    )
+    """``license-expression``, ``license``, ``classifiers``, ``license-file:PATH``,
+    ``fedora-spec:SPEC``, ``recipe`` or ``unknown``."""
+    evidence: tuple[str, ...] = ()
+    """One line per part: the declared license's source, each bundled library and its facts."""
+    problems: tuple[str, ...] = ()
+    """Why Fedora does not allow it; empty: Fedora allows all of it."""
+    binary: bool = False
+    """Repackaged from a wheel with compiled code (not built from source)."""
+
+    @property
+    def fedora(self) -> bool:
+        """Fedora allows everything in it."""
+        return not self.problems
+
+
 class LockedRepo(BaseModel):
     """A base repository the target was solved against."""
 
@@ -170,6 +198,8 @@ class LockedPackage(BaseModel):
     """The sdist's Rust crates, vendored (only for sdists that build crates)."""
     revision: Revision = Revision()
     """Release and changelog of a bundled package's spec (unused for reused ones)."""
+    license: LockedLicense | None = None
+    """The license review of a bundled package (None: reused, or sources not read)."""
 
     @model_validator(mode="after")
     def _bundled_versions_are_pep440(self) -> LockedPackage:
@@ -228,6 +258,20 @@ class LockedTarget(BaseModel):
         return [p for p in self.package if p.origin == "fedora"]
 
 
+FEDORA_COPR = "https://copr.fedorainfracloud.org"
+"""Fedora's Copr, whose builds must meet Fedora's licensing rules ("Fedora's license approval
+standards apply to everything that is made available by the Fedora Project ... Copr
+repositories", https://docs.fedoraproject.org/en-US/legal/license-approval/ )."""
+
+
+class LockedPolicy(BaseModel):
+    """``[policy] licenses`` and ``binaries`` as the lock was checked against them."""
+
+    model_config = _CONFIG
+    licenses: Literal["fedora", "any"] = "fedora"
+    binaries: Literal["build", "allow"] = "build"
+
+
 class Lock(BaseModel):
     """A whole lock file."""
 
@@ -253,6 +297,11 @@ class Lock(BaseModel):
     packager: str = ""
     """Who made the latest change (``Name <email>``): the recipe's ``[stream] packager``, else
     ``$RPM_PACKAGER``, else git's user.name and user.email."""
+    destination: str = ""
+    """The Copr instance the stream is destined for: the recipe's ``[copr] instance``, else
+    Fedora's Copr (:data:`FEDORA_COPR`), bound by Fedora's licensing rules."""
+    policy: LockedPolicy | None = None
+    """The recipe's license and binaries policy the lock was checked against."""
     target: tuple[LockedTarget, ...] = ()
 
     def get_target(self, name: str) -> LockedTarget:

@@ -24,7 +24,16 @@ from streams.errors import LockError
 from streams.lock.build_section import BuildSection, add_build_section
 from streams.lock.context import LockContext, LockOptions
 from streams.lock.io import lock_path, read_lock, write_lock
-from streams.lock.model import Lock, LockedPackage, LockedRepo, LockedSource, LockedTarget
+from streams.lock.licensing import add_licenses, check_policy, license_summary
+from streams.lock.model import (
+    FEDORA_COPR,
+    Lock,
+    LockedPackage,
+    LockedPolicy,
+    LockedRepo,
+    LockedSource,
+    LockedTarget,
+)
 from streams.lock.records import locked_edges, locked_package
 from streams.lock.revisions import lock_date, resolve_packager, stamp_lock, stamp_target
 from streams.lock.vendoring import add_vendored_crates
@@ -88,6 +97,12 @@ def lock_target(ctx: LockContext, reporter: LockReporter | None = None) -> Locke
             locked, _section = add_build_section(locked, ctx, base=fresh)
         rep.stage(target.name, "vendoring the Rust crates of bundled sdists")
         locked = add_vendored_crates(locked, ctx)
+        rep.stage(target.name, "reviewing the licenses of bundled packages")
+        locked = add_licenses(locked, ctx)
+        notes = license_summary(locked)
+        if notes:
+            locked = locked.model_copy(update={"warnings": (*locked.warnings, *notes)})
+        check_policy(locked, ctx)
     rep.done(target.name, locked)
     return locked
 
@@ -304,7 +319,13 @@ def lock_recipe(
             previous = read_lock(out)
         except LockError as exc:
             log.warning("ignoring the unreadable lock %s: %s", out, exc.message)
-    lock = Lock(stream=recipe.name, recipe=recipe.path.name, recipe_sha256=recipe.sha256)
+    lock = Lock(
+        stream=recipe.name,
+        recipe=recipe.path.name,
+        recipe_sha256=recipe.sha256,
+        destination=recipe.copr.instance or FEDORA_COPR,
+        policy=LockedPolicy(licenses=recipe.policy.licenses, binaries=recipe.policy.binaries),
+    )
     if previous is not None and previous.stream == recipe.name:
         keep = set(recipe.stream.targets) | {"host"}
         for t in previous.target:

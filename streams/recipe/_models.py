@@ -304,7 +304,34 @@ def _unique(kind: str) -> Any:
     return AfterValidator(check)
 
 
+_LICENSE_REF = re.compile(r"^(DocumentRef-[A-Za-z0-9.+-]+:)?LicenseRef-[A-Za-z0-9.+-]+$")
+
+
+def check_spdx(value: str) -> str:
+    """An SPDX license expression (SPDX 2.3 Annex D) of ids the SPDX list has, or
+    ``LicenseRef-...`` ones; parsed by license-expression, not by a pattern."""
+    from license_expression import ExpressionError, get_spdx_licensing
+
+    licensing = get_spdx_licensing()
+    try:
+        parsed = licensing.parse(value, validate=False, strict=True)
+    except ExpressionError as exc:
+        raise bad(f"invalid SPDX license expression {value!r} ({exc})", _SPDX_HINT) from None
+    if parsed is None:
+        raise bad("empty license expression", _SPDX_HINT)
+    unknown = [k for k in licensing.unknown_license_keys(parsed) if not _LICENSE_REF.match(k)]
+    if unknown:
+        raise bad(f"{', '.join(unknown)}: not on the SPDX license list", _SPDX_HINT)
+    return value
+
+
+_SPDX_HINT = (
+    'an SPDX expression, e.g. "MIT", "Apache-2.0 OR MIT", "BSD-3-Clause AND Zlib" '
+    "(ids from https://spdx.org/licenses/, or LicenseRef-NAME)"
+)
+
 DistName = Annotated[str, AfterValidator(check_dist_name)]
+SpdxExpression = Annotated[str, AfterValidator(check_spdx)]
 TargetName = Annotated[str, AfterValidator(check_target)]
 Command = Annotated[str, AfterValidator(check_command)]
 PythonVersion = Annotated[str, AfterValidator(check_python)]
@@ -447,6 +474,16 @@ class PolicySection(BaseModel):
     """Distributions with a binary ABI (numpy, torch): if one is bundled, Fedora packages built
     against it are bundled too, so no extension module loads against the wrong copy."""
 
+    licenses: Literal["fedora", "any"] = "fedora"
+    """``fedora``: locking fails (exit 3) when a bundled package's license, or a library inside
+    its wheel, is one Fedora does not allow, or is unknown; ``any``: reported, not refused (the
+    stream cannot go to Fedora's Copr then)."""
+
+    binaries: Literal["build", "allow"] = "build"
+    """``build``: everything compiled is built from source; a ``source = "wheel"`` entry whose
+    wheel has compiled code is refused at lock time (pure-Python wheels stay allowed);
+    ``allow``: prebuilt binary wheels may be repackaged."""
+
 
 class PackageSettings(BaseModel):
     """``[packages.NAME]``: how one distribution is built when it is bundled."""
@@ -472,6 +509,11 @@ class PackageSettings(BaseModel):
     sha256: Sha256 | None = None
     """SHA-256 of the file at ``url`` (64 lowercase hex characters, as ``sha256sum`` prints)."""
 
+    license: SpdxExpression | None = None
+    """SPDX license expression of the package as the packager reviewed it (its license files
+    read): replaces what its metadata declares; the libraries bundled in its wheel are still
+    added."""
+
 
 class IndexSection(BaseModel):
     """``[index]``: where distributions are looked up (PEP 503/691 simple API)."""
@@ -489,6 +531,11 @@ class CoprSection(BaseModel):
     """``[copr]``: the Copr project ``streams build --backend copr`` builds in (contracts §1)."""
 
     model_config = MODEL_CONFIG
+
+    instance: Url | None = None
+    """The Copr instance the stream is built in, e.g. ``https://copr.example.org``; default
+    Fedora's (``https://copr.fedorainfracloud.org``), which takes only what Fedora's licensing
+    rules allow.  Naming another instance is the packager's statement that its rules apply."""
 
     owner: Annotated[str, Field(pattern=r"^@?[A-Za-z0-9_.-]+$")] | None = None
     """Copr user or ``@group``; default: the user of ``~/.config/copr``."""

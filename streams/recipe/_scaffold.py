@@ -123,6 +123,13 @@ fedora = []
 # Binary-ABI distributions (numpy, torch): when bundled, Fedora packages built against them
 # are bundled too.
 abi-coupled = []
+# "fedora": locking fails when a bundled package (or a library inside its wheel) has a license
+# Fedora does not allow, or an unknown one -- such a stream cannot go to Fedora's Copr; "any":
+# reported only.  `streams show {name} --licenses` shows the review.
+licenses = "fedora"
+# "build": compiled code is built from source (a compiled wheel with source = "wheel" is
+# refused); "allow": prebuilt binary wheels may be repackaged.
+binaries = "build"
 
 # Build settings of one bundled distribution:
 # [packages.{dist_name}]
@@ -131,6 +138,7 @@ abi-coupled = []
 # ignore-build-requires = []    # PyPI build requirements to drop
 # url = "https://example.org/{dist_name}-1.0.tar.gz"   # a source that is not on the index...
 # sha256 = "..."                # ...and its SHA-256 (both or neither)
+# license = "BSD-3-Clause"      # SPDX, as you read it in its license files (replaces metadata)
 
 {index_block}
 # [copr]                        # `streams build --backend copr`

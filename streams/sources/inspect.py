@@ -26,7 +26,15 @@ from packaging.metadata import parse_email
 from streams.errors import SourceError
 from streams.infra.archive import Archive, ArchiveError
 from streams.solver.index import MetadataReadError, parse_core_metadata
+from streams.sources.binaries import (
+    MAX_ELF_READ,
+    is_compiled_member,
+    is_extension_name,
+    is_shared_library_name,
+    read_soname,
+)
 from streams.sources.description import plain_description
+from streams.sources.licensefiles import identify_license_text, license_file_members
 from streams.sources.model import (
     LEGACY_BACKEND,
     LEGACY_REQUIRES,
@@ -199,19 +207,30 @@ def read_source_info(
     """Everything :mod:`streams.specgen` needs from one downloaded source file.
 
     ``opened``: a wheel already open as a zip file (e.g. over HTTP range requests), read
-    instead of ``path`` (which then only names it in messages).
+    instead of ``path`` (which then only names it in messages); its libraries' ELF headers are
+    then not read (each would cost downloading the whole member).
     """
     with _open(path, opened) as archive:
-        return _guard(path, lambda: _read_source_info(archive, path, kind, name, version))
+        return _guard(
+            path,
+            lambda: _read_source_info(archive, path, kind, name, version, read_elf=opened is None),
+        )
 
 
 def _read_source_info(
-    archive: Archive, path: Path, kind: Literal["sdist", "wheel"], name: str, version: str
+    archive: Archive,
+    path: Path,
+    kind: Literal["sdist", "wheel"],
+    name: str,
+    version: str,
+    *,
+    read_elf: bool = True,
 ) -> SourceInfo:
     names = archive.names()
     build: BuildInfo | None = None
     scripts: tuple[str, ...] = ()
     libs: tuple[str, ...] = ()
+    bundled: tuple[tuple[str, str], ...] = ()
     if kind == "wheel":
         dist_info = sorted(
             (n for n in names if re.fullmatch(r"[^/]+\.dist-info/METADATA", n)), key=len
@@ -228,8 +247,9 @@ def _read_source_info(
         purelib = re.search(r"(?mi)^Root-Is-Purelib:\s*true\s*$", wheel_file) is not None
         basenames = {PurePosixPath(n).name for n in names}
         libs = tuple(sorted(b for b in basenames if _SHARED_LIB.match(b)))
-        native = any(n.endswith(".so") or ".so." in PurePosixPath(n).name for n in names)
+        native = any(is_compiled_member(n) for n in names)
         pure = purelib and not native
+        bundled = _bundled(archive, names, read_elf)
     else:
         build = _build_info(archive, names)
         pure = not build.native
@@ -238,6 +258,7 @@ def _read_source_info(
             raise SourceError(f"{path.name}: no PKG-INFO in the sdist")
         meta_member = pkg_info
     metadata = archive.read(meta_member)
+    license_files = _license_files(archive, names, kind)
     try:
         md = parse_core_metadata(
             metadata,
@@ -264,4 +285,52 @@ def _read_source_info(
         console_scripts=scripts,
         shared_libs=libs,
         extras=md.provides_extra,
+        license_files=license_files,
+        bundled=bundled if kind == "wheel" else None,
     )
+
+
+def _license_files(archive: Archive, names: list[str], kind: str) -> tuple[tuple[str, str], ...]:
+    """Each license file of the archive with the SPDX id askalono finds in it (or "")."""
+    out: list[tuple[str, str]] = []
+    for member in license_file_members(names, kind):
+        try:
+            text = archive.read(member, limit=1024 * 1024).decode("utf-8", "replace")
+        except ArchiveError:
+            out.append((member, ""))
+            continue
+        out.append((member, identify_license_text(text)))
+    return tuple(out)
+
+
+def _bundled(archive: Archive, names: list[str], read_elf: bool) -> tuple[tuple[str, str], ...]:
+    """The shared libraries of a wheel, ``(member, DT_SONAME)``; extension modules left out.
+
+    With ``read_elf`` each candidate of at most :data:`MAX_ELF_READ` bytes is read: its soname
+    from the ELF dynamic section, and auditwheel's test drops extension modules that carry a
+    library-like name.  Otherwise (a wheel read over HTTP ranges) the name decides and the
+    soname is left empty.
+    """
+    out: list[tuple[str, str]] = []
+    for member in sorted(names):
+        if not is_compiled_member(member) or is_extension_name(member):
+            continue
+        named_library = is_shared_library_name(member)
+        if not read_elf or archive.size(member) > MAX_ELF_READ:
+            if named_library:
+                out.append((member, ""))
+            continue
+        try:
+            facts = read_soname(archive.read(member, limit=MAX_ELF_READ), member)
+        except ArchiveError:
+            facts = None
+        if facts is None:
+            if named_library:
+                out.append((member, ""))
+            continue
+        soname, extension = facts
+        if extension:
+            continue
+        if soname or named_library:
+            out.append((member, soname))
+    return tuple(out)

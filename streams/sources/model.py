@@ -111,6 +111,12 @@ class SourceInfo:
     shared_libs: tuple[str, ...] = ()
     """File names of shared libraries the wheel ships (``libfoo.so.1``), sorted."""
     extras: tuple[str, ...] = field(default=())
+    license_files: tuple[tuple[str, str], ...] | None = None
+    """``(member, SPDX id)`` of each license file (:mod:`streams.sources.licensefiles`), the id
+    ``""`` when askalono matched none; None when the file was read before streams looked."""
+    bundled: tuple[tuple[str, str], ...] | None = None
+    """``(member, DT_SONAME or "")`` of each shared library a wheel ships (not its extension
+    modules; :mod:`streams.sources.binaries`); None when not read (then :attr:`shared_libs`)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -129,6 +135,12 @@ class SourceInfo:
             "console-scripts": list(self.console_scripts),
             "shared-libs": list(self.shared_libs),
             "extras": list(self.extras),
+            **(
+                {}
+                if self.license_files is None
+                else {"license-files": [list(x) for x in self.license_files]}
+            ),
+            **({} if self.bundled is None else {"bundled": [list(x) for x in self.bundled]}),
         }
 
     @classmethod
@@ -154,4 +166,12 @@ class SourceInfo:
             console_scripts=tuple(data.get("console-scripts", ())),
             shared_libs=tuple(data.get("shared-libs", ())),
             extras=tuple(data.get("extras", ())),
+            license_files=_pairs(data.get("license-files")),
+            bundled=_pairs(data.get("bundled")),
         )
+
+
+def _pairs(value: Any) -> tuple[tuple[str, str], ...] | None:
+    if value is None:
+        return None
+    return tuple((str(a), str(b)) for a, b in value)

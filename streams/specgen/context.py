@@ -22,8 +22,15 @@ from streams.errors import SpecGenError
 from streams.lock import LockedPackage, LockedSource, LockedTarget, Revision
 from streams.solver.pydeps import environment
 from streams.solver.versions import dist_dep_name, rpm_dep, rpm_version, rpm_version_tag
-from streams.sources import SourceFetch, SourceInfo, VendorFetch, choose_source, source_filename
-from streams.specgen import licenses, naming
+from streams.sources import (
+    SourceFetch,
+    SourceInfo,
+    VendorFetch,
+    choose_source,
+    licenses,
+    source_filename,
+)
+from streams.specgen import naming
 from streams.specgen.render import safe_token
 from streams.targets import TARGETS
 
@@ -61,6 +68,9 @@ class PackageOptions:
     source: Literal["sdist", "wheel"] = "sdist"
     build_requires: tuple[str, ...] = ()
     ignore_build_requires: tuple[str, ...] = ()
+    license: str = ""
+    """``[packages.NAME] license``: the packager's reviewed expression (locks made before
+    the lock recorded licenses are reviewed again here, with it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +107,7 @@ class StreamSettings:
                     source=v.source,
                     build_requires=tuple(v.build_requires),
                     ignore_build_requires=tuple(v.ignore_build_requires),
+                    license=v.license or "",
                 )
                 for k, v in recipe.packages.items()
             },
@@ -285,18 +296,17 @@ def build_contexts(
         filename = safe_token(source_filename(src), f"source file name of {name}")
         version = Version(pkg.version)
         rpm_name = naming.package_name(settings.name, name)
-        # Fedora's own License: for the distribution at this release point first (none on
-        # the host target), then its metadata
-        choice = licenses.choose_license_for_target(
-            name,
-            TARGETS.get(target.name),
-            expression=info.license_expression,
-            license=info.license,
-            classifiers=info.license_classifiers,
-        )
-        if choice.warning:
-            warnings.append(choice.warning)
-        lic[rpm_name] = choice.expression
+        # the license reviewed at lock time (declared + bundled libraries); a lock made
+        # before that, or without reading sources: the same review, done here
+        if pkg.license is not None:
+            lic[rpm_name] = pkg.license.expression
+        else:
+            finding = licenses.find_license(
+                name, info, TARGETS.get(target.name), override=settings.options(name).license
+            )
+            if finding.declared.warning:
+                warnings.append(finding.declared.warning)
+            lic[rpm_name] = finding.expression
         opts = settings.options(name)
         is_wheel = src.kind == "wheel"
         noarch = info.pure and not marks_native(opts.build_requires)
@@ -342,7 +352,7 @@ def build_contexts(
             "pep440_version": str(version),
             "summary": summary,
             "description": info.description.strip() or summary,
-            "license": choice.expression,
+            "license": lic[rpm_name],
             "url": info.url,
             "source_url": src.url.split("#")[0],
             "source_fragment": "" if url_basename == filename else filename,

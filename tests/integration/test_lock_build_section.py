@@ -295,7 +295,8 @@ def _promotion_context(tmp_path: Path, base: Path, policy: str) -> tuple[LockCon
     recipe_path.write_text(
         '[stream]\nname = "app"\nsummary = "s"\nlicense = "MIT"\n'
         f'targets = ["{TARGET}"]\n\n[requires]\napp = "==1.0"\nsetuptools = ">=60"\n'
-        f'\n[policy]\nbundle = ["app"]\n{policy}'
+        # the recorded infos carry no license: reviewed, not refused
+        f'\n[policy]\nbundle = ["app"]\nlicenses = "any"\n{policy}'
     )
     store = store_with(tmp_path / "store", {"app": ("setuptools>=80",), "setuptools": ()})
     index = Index({"app": "1.0", "setuptools": "80.9.0"})

@@ -12,7 +12,7 @@ from streams.solver.fedora_specs import (
     spec_facts,
     target_spec_facts,
 )
-from streams.specgen.licenses import choose_license_for_target, fedora_license
+from streams.sources.licenses import choose_license_for_target, fedora_license
 from streams.targets import get_target, host_target
 from tools.snapshots.specfacts import is_python_dep, non_python_build_requires
 

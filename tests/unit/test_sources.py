@@ -54,7 +54,7 @@ def test_wheel_info_lists_scripts_and_shipped_libraries() -> None:
     wheel = SOURCES / "fastlib-3.0-cp314-cp314-manylinux_2_28_x86_64.whl"
     info = read_source_info(wheel, "wheel", "fastlib", "3.0")
     assert info.console_scripts == ("fastlib-bench",)
-    assert info.shared_libs == ("libfast-1a2b3c4d.so.1",)  # not the extension module
+    assert info.shared_libs == ("libgomp-1a2b3c4d.so.1",)  # not the extension module
     assert not info.pure and info.license_expression == "BSD-3-Clause"
 
 

@@ -56,7 +56,8 @@ def metadata_text(
     metadata_version: str = "2.1",
     dynamic: Iterable[str] = (),
     summary: str = "A test distribution",
-    license: str | None = None,
+    # fixtures are free software unless a test says otherwise (the lock reviews licenses)
+    license: str | None = "MIT",
     extra_headers: Iterable[tuple[str, str]] = (),
     description: str | None = None,
 ) -> str:

@@ -204,7 +204,8 @@ def fastlib(dest: Path) -> Path:
     files = {
         "fastlib/__init__.py": b"from fastlib._core import *\n",
         "fastlib/_core.cpython-314-x86_64-linux-gnu.so": b"\x7fELF not really\n",
-        "fastlib.libs/libfast-1a2b3c4d.so.1": b"\x7fELF not really\n",
+        # auditwheel grafts the OpenMP runtime it links: a third-party library (GCC runtime)
+        "fastlib.libs/libgomp-1a2b3c4d.so.1": b"\x7fELF not really\n",
         f"{di}/METADATA": meta.encode(),
         f"{di}/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: false\n"
         b"Tag: cp314-cp314-manylinux_2_28_x86_64\n",

@@ -27,7 +27,7 @@ for the vLLM plan (365 builds over 2 chroots, 15 generations = 15 batches).
 
 Modules: :mod:`._config` (project settings, client configuration, redaction), :mod:`._api`
 (the client behind one choke point), :mod:`._backend` (submitting and watching),
-:mod:`._dryrun` (what a run would do).
+:mod:`._dryrun` (what a run would do), :mod:`._gate` (what may go to Fedora's Copr at all).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from streams.builders.copr._config import (
     secrets_of,
 )
 from streams.builders.copr._dryrun import chroots_for, render_dry_run
+from streams.builders.copr._gate import copr_destination, refuse_unless_allowed
 
 __all__ = [
     "DEFAULT_URL",
@@ -55,7 +56,9 @@ __all__ = [
     "CoprSettings",
     "chroots_for",
     "copr_config",
+    "copr_destination",
     "redact",
+    "refuse_unless_allowed",
     "render_dry_run",
     "secrets_of",
 ]

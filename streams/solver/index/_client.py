@@ -19,10 +19,10 @@ import io
 import logging
 import threading
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 from urllib.parse import urlparse
 
 from packaging.utils import NormalizedName, canonicalize_name
@@ -58,6 +58,8 @@ DEFAULT_INDEX_URL = "https://pypi.org/simple/"
 TAIL_BYTES = 64 * 1024
 # Answers after which trying another file of the same release makes sense; anything else
 # (network down, 5xx after retries) would fail the same way for every file.
+_R = TypeVar("_R")
+
 _TRY_NEXT_STATUSES = frozenset({403, 404, 410, 416})
 
 
@@ -521,6 +523,26 @@ class IndexClient:
             return _wheel_scripts(src if isinstance(src, Path) else io.BufferedReader(src))
         except _RangeIgnoredError:
             return _wheel_scripts(self.download(file))
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
+            raise MetadataReadError(f"{file.filename}: not a readable wheel (zip): {exc}") from exc
+
+    def read_wheel(self, file: DistFile, read: Callable[[zipfile.ZipFile], _R]) -> _R:
+        """``read(zip)`` on the wheel, opened over range requests (a cached copy locally), so
+        reading its listing and a few small members of a 2 GB wheel costs a few requests;
+        the whole wheel is downloaded when the server ignores ranges."""
+        if file.kind != "wheel":
+            raise UsageError(f"{file.filename} is not a wheel")
+        cached = self.cache.has_file(file.sha256) if file.sha256 else None
+        src: RangeFile | Path = cached if cached is not None else self._remote_wheel(file)
+        try:
+            if isinstance(src, Path):
+                with zipfile.ZipFile(src) as zf:
+                    return read(zf)
+            with zipfile.ZipFile(io.BufferedReader(src, buffer_size=256 * 1024)) as zf:
+                return read(zf)
+        except _RangeIgnoredError:
+            with zipfile.ZipFile(self.download(file)) as zf:
+                return read(zf)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
             raise MetadataReadError(f"{file.filename}: not a readable wheel (zip): {exc}") from exc
 

@@ -7,19 +7,27 @@ identifiers are user-defined by the SPDX specification (SPDX 2.3, Annex D.2 and 
 kept as written: Fedora's ``LicenseRef-Fedora-Public-Domain`` and ``LicenseRef-Callaway-*``
 stay Fedora's, not the library's ScanCode equivalents.
 
-Order (first that applies):
+Order (first that applies), for a package's declared license (:func:`declared_license`):
 
-1. Fedora's own ``License:`` for the same distribution at the target's release point
-   (:func:`choose_license_for_target`; Fedora reviews every license it ships);
+1. the recipe's ``[packages.NAME] license`` (the packager read the license files);
 2. PEP 639 ``License-Expression`` (core metadata 2.4);
 3. the legacy ``License`` field when it is an SPDX expression (``MIT``, ``Apache-2.0``), a
    spelling of one the library knows once spaces become hyphens (``Apache 2.0``,
    ``BSD 3-Clause``), a legacy name in :data:`LEGACY` that names exactly one license
    (``MIT License``, ``GPLv3+``, ``Apache License, Version 2.0``; not ``GPLv3``), or the
    full text of a license whose title line is such a name (``MIT License``, ``Copyright``...);
-4. ``License ::`` trove classifiers through :data:`CLASSIFIERS`; several different ones are
-   joined with ``AND`` and reported as a warning to review (upstream may mean ``OR``);
-5. ``LicenseRef-Unknown`` plus a warning naming the distribution.
+   then ``License ::`` trove classifiers through :data:`CLASSIFIERS`; several different ones
+   are joined with ``AND`` and reported as a warning to review (upstream may mean ``OR``);
+4. when those name no single license (``BSD``, ``Apache Software License``, nothing): the
+   license files' texts as askalono identifies them (:mod:`streams.sources.licensefiles`),
+   when they agree with what the metadata does say (``BSD`` and a BSD-3-Clause text);
+5. Fedora's own ``License:`` for the same distribution at the target's release point
+   (:func:`fedora_license`; Fedora reviews every license it ships);
+6. ``LicenseRef-Unknown`` plus a warning naming the distribution.
+
+The combined license of what is shipped (:func:`find_license`) adds the licenses of the
+third-party libraries a wheel carries (:mod:`streams.sources.bundled`), and says whether
+Fedora allows all of it (:func:`fedora_problems`).
 
 A name or classifier that does not say which license (``BSD``, ``LGPL``, ``BSD License``,
 ``Apache Software License``) is a warning, not a guess: PEP 639 forbids inferring an
@@ -40,21 +48,35 @@ from license_expression import (
 )
 
 from streams.solver.fedora_specs import target_spec_facts
+from streams.sources.bundled import BundledLibrary, bundled_libraries
+from streams.sources.model import SourceInfo
 from streams.targets import Target
 
 __all__ = [
     "CLASSIFIERS",
     "LEGACY",
+    "NVIDIA",
+    "PROPRIETARY",
     "UNKNOWN",
     "LicenseChoice",
+    "LicenseFinding",
     "choose_license",
     "choose_license_for_target",
+    "declared_license",
     "fedora_license",
+    "fedora_problems",
+    "find_license",
     "legacy_license",
+    "license_keys",
     "spdx_expression",
 ]
 
 UNKNOWN = "LicenseRef-Unknown"
+PROPRIETARY = "LicenseRef-Proprietary"
+"""A license that says it is proprietary without a name streams knows."""
+NVIDIA = "LicenseRef-NVIDIA-Proprietary"
+"""NVIDIA's software license agreements (CUDA Toolkit EULA, cuDNN SLA), the reference NVIDIA's
+own wheels declare (``License-Expression: LicenseRef-NVIDIA-Proprietary``)."""
 
 # Trove classifier -> SPDX identifier.  Classifier names from https://pypi.org/classifiers/
 # (pypa/trove-classifiers, src/trove_classifiers/__init__.py); SPDX ids from
@@ -116,6 +138,9 @@ CLASSIFIERS: dict[str, str] = {
     # Fedora's identifier for public domain dedications (Fedora Legal, "License field":
     # https://docs.fedoraproject.org/en-US/legal/license-field/ ).
     "License :: Public Domain": "LicenseRef-Fedora-Public-Domain",
+    # Not a license but a statement that the license is proprietary: whatever its terms, it
+    # is not one Fedora allows, which is what a packager needs to know first.
+    "License :: Other/Proprietary License": PROPRIETARY,
 }
 
 # Legacy ``License`` field values -> SPDX, keyed by :func:`_legacy_key` (lower case; "license",
@@ -176,6 +201,9 @@ LEGACY: dict[str, str] = {
     "bsl 1": "BSL-1.0",
     "hpnd": "HPND",
     "wtfpl": "WTFPL",
+    # nvidia-cusparselt-cu13's License field
+    "nvidia proprietary software": NVIDIA,
+    "nvidia proprietary": NVIDIA,
 }
 
 _LICENSE_REF = re.compile(r"^(DocumentRef-[A-Za-z0-9.+-]+:)?LicenseRef-[A-Za-z0-9.+-]+$")
@@ -410,9 +438,219 @@ def choose_license_for_target(
     license: str = "",
     classifiers: tuple[str, ...] = (),
 ) -> LicenseChoice:
-    """Fedora's own ``License:`` (:func:`fedora_license`) when it has one, else
-    :func:`choose_license` from the distribution's metadata.  ``target`` None (or the host
-    target) has no Fedora spec."""
-    return fedora_license(dist, target) or choose_license(
-        dist, expression=expression, license=license, classifiers=classifiers
+    """:func:`choose_license` from the distribution's metadata; when that names no license,
+    Fedora's own ``License:`` (:func:`fedora_license`).  ``target`` None (or the host target)
+    has no Fedora spec."""
+    meta = choose_license(dist, expression=expression, license=license, classifiers=classifiers)
+    if meta.expression != UNKNOWN:
+        return meta
+    return fedora_license(dist, target) or meta
+
+
+# --- what is shipped: declared license, license files, bundled libraries -------------------
+
+# GPL-family texts do not say "only" or "or later" (that is in each file's notice, not the
+# license text), so a text match cannot give the SPDX id: left to the metadata or Fedora.
+_TEXT_UNDECIDED = re.compile(r"^(A|L)?GPL-")
+
+
+def license_keys(expression: str) -> list[str]:
+    """The license and exception ids of an SPDX expression, in order, without repeats."""
+    licensing = _licensing()
+    parsed = licensing.parse(expression, validate=False)
+    if parsed is None:
+        return []
+    keys: list[str] = []
+    for sym in licensing.license_symbols(parsed, unique=True, decompose=True):
+        key = str(sym.key)
+        if key not in keys:
+            keys.append(key)
+    return keys
+
+
+def _hint_text(license: str, classifiers: tuple[str, ...]) -> str:
+    """What the metadata says of the license, to check a license file's id against."""
+    text = " ".join((license if "\n" not in license.strip() else "", *classifiers))
+    return text.casefold()
+
+
+def _agrees(spdx: str, hint: str) -> bool:
+    """A license file's ``spdx`` id fits what the metadata says (``BSD`` -> ``BSD-3-Clause``)."""
+    if not hint.strip():
+        return True
+    family = re.split(r"[-.]", spdx, maxsplit=1)[0].casefold()
+    aliases = {"psf": ("python software foundation", "psf"), "0bsd": ("bsd",)}
+    return any(word in hint for word in aliases.get(family, (family,)))
+
+
+def _from_license_files(
+    dist: str, files: tuple[tuple[str, str], ...] | None, hint: str
+) -> LicenseChoice | None:
+    ids = [(path, spdx) for path, spdx in files or () if spdx and not _TEXT_UNDECIDED.match(spdx)]
+    if not ids or not all(_agrees(spdx, hint) for _, spdx in ids):
+        return None
+    found = spdx_expression(" AND ".join(dict.fromkeys(spdx for _, spdx in ids)))
+    if found is None:
+        return None
+    where = ", ".join(path.rsplit("/", 1)[-1] for path, _ in ids)
+    return LicenseChoice(found, f"license-file:{ids[0][0]}", f"{dist}: {found} read from {where}")
+
+
+def declared_license(
+    dist: str,
+    info: SourceInfo,
+    target: Target | None,
+    *,
+    override: str = "",
+) -> LicenseChoice:
+    """The license ``dist`` declares for itself, in the order of the module docstring."""
+    if override.strip():
+        return LicenseChoice(spdx_expression(override) or override.strip(), "recipe")
+    meta = choose_license(
+        dist,
+        expression=info.license_expression,
+        license=info.license,
+        classifiers=info.license_classifiers,
     )
+    if meta.expression != UNKNOWN or info.license_expression.strip():
+        return meta
+    from_files = _from_license_files(
+        dist, info.license_files, _hint_text(info.license, info.license_classifiers)
+    )
+    if from_files is not None:
+        return from_files
+    return fedora_license(dist, target) or meta
+
+
+@dataclass(frozen=True, slots=True)
+class LicenseFinding:
+    """The license of one shipped file: what it declares plus what it bundles, judged."""
+
+    dist: str
+    expression: str
+    """The spec's ``License:``: the declared expression ``AND`` each bundled library's."""
+    declared: LicenseChoice
+    libraries: tuple[BundledLibrary, ...]
+    evidence: tuple[str, ...]
+    """Where each part came from, one line each."""
+    problems: tuple[str, ...]
+    """Why Fedora would not allow it (a non-free id, a library that may not be shipped, an
+    unknown license); empty when Fedora allows all of it."""
+    compiled: bool
+    """A wheel with compiled code (repackaged binaries, not built from source)."""
+
+    @property
+    def allowed(self) -> bool:
+        return not self.problems
+
+    @property
+    def unknown(self) -> bool:
+        return UNKNOWN in license_keys(self.expression)
+
+
+def _combine(parts: list[str]) -> str:
+    licensing = _licensing()
+    joined = " AND ".join(f"({p})" if (" OR " in p or " AND " in p) else p for p in parts)
+    parsed = licensing.parse(joined, validate=False)
+    if parsed is None:  # pragma: no cover - parts are valid expressions
+        return joined
+    # flatten: "A AND (B AND C)" -> "A AND B AND C" (an OR stays grouped); dedup keeps the
+    # first of each repeated part, in order
+    flat = parsed.flatten() if hasattr(parsed, "flatten") else parsed
+    return str(licensing.dedup(flat).render())
+
+
+def fedora_problems(expression: str) -> list[str]:
+    """Why Fedora does not allow ``expression``: each id (or exception) not on Fedora's list
+    (:mod:`streams.solver.fedora_licenses`); an ``OR`` needs one allowed branch."""
+    from license_expression import AND, OR, LicenseSymbol, LicenseWithExceptionSymbol
+
+    from streams.solver.fedora_licenses import fedora_allowed
+
+    allowed = fedora_allowed()
+    licensing = _licensing()
+    parsed = licensing.parse(expression, validate=False)
+    if parsed is None:
+        return [f"{expression!r} is not an SPDX expression"]
+
+    def walk(node: object) -> list[str]:
+        if isinstance(node, LicenseWithExceptionSymbol):
+            out = walk(node.license_symbol)
+            key = str(node.exception_symbol.key)
+            if key not in allowed.exceptions:
+                out.append(f"the exception {key} is not on Fedora's list")
+            return out
+        if isinstance(node, LicenseSymbol):
+            key = str(node.key)
+            if key == UNKNOWN:
+                return ["its license is unknown"]
+            if not allowed.allows(key):
+                return [f"{key} is not on Fedora's list of allowed licenses"]
+            return []
+        if isinstance(node, OR):
+            branches = [walk(arg) for arg in node.args]
+            if any(not b for b in branches):
+                return []
+            return [p for b in branches for p in b]
+        if isinstance(node, AND):
+            return [p for arg in node.args for p in walk(arg)]
+        return [f"cannot judge {node}"]  # pragma: no cover - the library's node types
+
+    return list(dict.fromkeys(walk(parsed)))
+
+
+def find_license(
+    dist: str,
+    info: SourceInfo,
+    target: Target | None,
+    *,
+    override: str = "",
+) -> LicenseFinding:
+    """The license of the file ``info`` describes, as shipped: :func:`declared_license` and
+    the libraries it bundles, with what keeps Fedora from allowing it."""
+    declared = declared_license(dist, info, target, override=override)
+    libraries = bundled_libraries(info)
+    evidence = [_evidence(declared)]
+    problems = [f"declared {p}" for p in fedora_problems(declared.expression)]
+    parts = [declared.expression]
+    for lib in libraries:
+        if lib.facts is None:
+            evidence.append(f"{lib.path}: an unidentified library grafted into the wheel")
+            parts.append(UNKNOWN)
+            problems.append(f"bundles {lib.path}, a library streams cannot identify")
+            continue
+        facts = lib.facts
+        evidence.append(f"{lib.path}: {facts.component}, {facts.license} ({facts.source})")
+        parts.append(facts.license)
+        if not facts.allowed:
+            problems.append(f"bundles {lib.path} ({facts.component}, {facts.license}): {facts.why}")
+        else:
+            problems.extend(
+                f"bundles {lib.path} ({facts.component}): {p}"
+                for p in fedora_problems(facts.license)
+            )
+    compiled = info.kind == "wheel" and not info.pure
+    return LicenseFinding(
+        dist=dist,
+        expression=_combine(parts),
+        declared=declared,
+        libraries=libraries,
+        evidence=tuple(evidence),
+        problems=tuple(dict.fromkeys(problems)),
+        compiled=compiled,
+    )
+
+
+def _evidence(choice: LicenseChoice) -> str:
+    where = {
+        "recipe": "the recipe's [packages] license",
+        "license-expression": "License-Expression (PEP 639)",
+        "license": "the License field",
+        "classifiers": "the license classifiers",
+        "unknown": "nothing usable in the metadata",
+    }.get(choice.source)
+    if where is None and choice.source.startswith("fedora-spec:"):
+        where = f"Fedora's {choice.source.removeprefix('fedora-spec:')}"
+    if where is None and choice.source.startswith("license-file:"):
+        where = f"the license file {choice.source.removeprefix('license-file:')} (askalono)"
+    return f"declared {choice.expression}: from {where or choice.source}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from streams.specgen.licenses import (
+from streams.sources.licenses import (
     CLASSIFIERS,
     UNKNOWN,
     choose_license,
@@ -76,7 +76,8 @@ def test_invalid_expression_is_unknown_with_a_warning() -> None:
         ("GPL 3.0", None),
         ("LGPLv2+", None),  # 2.0 or 2.1
         ("BSD-derived (http://www.repoze.org/LICENSE.txt)", None),  # supervisor
-        ("NVIDIA Proprietary Software", None),  # nvidia-cusparselt-cu13
+        # NVIDIA's own name for its license: the reference its other wheels declare
+        ("NVIDIA Proprietary Software", "LicenseRef-NVIDIA-Proprietary"),  # cusparselt-cu13
     ],
 )
 def test_legacy_license_names(legacy: str, want: str | None) -> None:
@@ -208,8 +209,18 @@ def test_fedora_license_decides_for_fedora_targets(
 
 
 def test_fedora_licenserefs_stay_fedoras() -> None:
+    # llvmlite declares nothing usable: Fedora's License: decides, its LicenseRef kept as is
+    got = choose_license_for_target("llvmlite", F44, license="BSD")
+    assert "LicenseRef-Fedora-Public-Domain" in got.expression
+    assert "scancode" not in got.expression
+
+
+def test_pep639_expression_comes_before_fedoras_license() -> None:
+    # issue 13's order: what upstream declares, then Fedora's License: only when it says nothing
     got = choose_license_for_target(
         "llvmlite", F44, expression="BSD-2-Clause AND Apache-2.0 WITH LLVM-exception"
     )
-    assert "LicenseRef-Fedora-Public-Domain" in got.expression
-    assert "scancode" not in got.expression
+    assert (got.expression, got.source) == (
+        "BSD-2-Clause AND Apache-2.0 WITH LLVM-exception",
+        "license-expression",
+    )
