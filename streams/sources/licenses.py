@@ -69,6 +69,7 @@ __all__ = [
     "legacy_license",
     "license_keys",
     "spdx_expression",
+    "spdx_licensing",
 ]
 
 UNKNOWN = "LicenseRef-Unknown"
@@ -221,7 +222,7 @@ class LicenseChoice:
 
 
 @functools.cache
-def _licensing() -> Licensing:
+def spdx_licensing() -> Licensing:
     """license-expression's SPDX licensing without its ``LicenseRef-`` keys and aliases.
 
     The library maps some user-defined references to ScanCode's own
@@ -250,7 +251,7 @@ def spdx_expression(text: str) -> str | None:
     text = text.strip()
     if not text or "\n" in text or len(text) > 400:
         return None
-    licensing = _licensing()
+    licensing = spdx_licensing()
     try:
         parsed = licensing.parse(text, validate=False, strict=True)
     except ExpressionError:
@@ -356,8 +357,8 @@ def choose_license(
     fix = f"{UNKNOWN} used, read the license file and set it by hand"
     found = legacy_license(license)
     if found is not None:
-        parsed = _licensing().parse(found)
-        keys = set(_licensing().license_keys(parsed)) if parsed is not None else set()
+        parsed = spdx_licensing().parse(found)
+        keys = set(spdx_licensing().license_keys(parsed)) if parsed is not None else set()
         others = [m for m in mapped if m not in keys] + vague
         if not others:
             return LicenseChoice(found, "license")
@@ -456,7 +457,7 @@ _TEXT_UNDECIDED = re.compile(r"^(A|L)?GPL-")
 
 def license_keys(expression: str) -> list[str]:
     """The license and exception ids of an SPDX expression, in order, without repeats."""
-    licensing = _licensing()
+    licensing = spdx_licensing()
     parsed = licensing.parse(expression, validate=False)
     if parsed is None:
         return []
@@ -549,7 +550,7 @@ class LicenseFinding:
 
 
 def _combine(parts: list[str]) -> str:
-    licensing = _licensing()
+    licensing = spdx_licensing()
     joined = " AND ".join(f"({p})" if (" OR " in p or " AND " in p) else p for p in parts)
     parsed = licensing.parse(joined, validate=False)
     if parsed is None:  # pragma: no cover - parts are valid expressions
@@ -568,7 +569,7 @@ def fedora_problems(expression: str) -> list[str]:
     from streams.solver.fedora_licenses import fedora_allowed
 
     allowed = fedora_allowed()
-    licensing = _licensing()
+    licensing = spdx_licensing()
     parsed = licensing.parse(expression, validate=False)
     if parsed is None:
         return [f"{expression!r} is not an SPDX expression"]

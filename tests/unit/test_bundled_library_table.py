@@ -8,9 +8,10 @@ from importlib import resources
 from typing import Any
 
 import pytest
-from license_expression import ExpressionError, build_spdx_licensing, get_license_index
+from license_expression import ExpressionError
 
 from streams.solver.fedora_licenses import fedora_allowed
+from streams.sources.licenses import spdx_licensing
 
 REQUIRED = ("names", "component", "license", "allowed", "why", "source")
 OPTIONAL = ("fedora_license",)
@@ -57,17 +58,6 @@ def rows() -> list[dict[str, Any]]:
     return rows
 
 
-def _licensing() -> Any:
-    # the SPDX licensing without the library's own LicenseRef- keys, as streams parses
-    # expressions (LicenseRef- ids are kept as written, SPDX 2.3 Annex D)
-    index = [
-        e
-        for e in get_license_index()
-        if e.get("spdx_license_key") and not e["spdx_license_key"].lower().startswith("licenseref-")
-    ]
-    return build_spdx_licensing(index)
-
-
 def test_every_row_is_complete_and_cited(rows: list[dict[str, Any]]) -> None:
     assert len(rows) >= 40
     for row in rows:
@@ -90,7 +80,7 @@ def test_stems_are_unique_and_not_filenames(rows: list[dict[str, Any]]) -> None:
 
 
 def test_licenses_parse_as_spdx(rows: list[dict[str, Any]]) -> None:
-    licensing = _licensing()
+    licensing = spdx_licensing()
     for row in rows:
         try:
             parsed = licensing.parse(row["license"], validate=False, strict=True)
@@ -107,7 +97,7 @@ def test_licenses_parse_as_spdx(rows: list[dict[str, Any]]) -> None:
 
 
 def test_allowed_rows_use_only_ids_fedora_allows(rows: list[dict[str, Any]]) -> None:
-    licensing = _licensing()
+    licensing = spdx_licensing()
     fedora = fedora_allowed()
     for row in rows:
         if not row["allowed"]:

@@ -32,16 +32,16 @@ mapped to the library's ScanCode keys.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from license_expression import ExpressionError, Licensing, build_spdx_licensing, get_license_index
+from license_expression import ExpressionError
 
 from streams.errors import CommandError
 from streams.infra import proc
+from streams.sources.licenses import spdx_licensing
 
 __all__ = [
     "COLUMNS",
@@ -96,29 +96,9 @@ class Collected:
     """Uses of ``LicenseRef-Callaway-*`` ids left out."""
 
 
-@functools.cache
-def _licensing() -> Licensing:
-    """The library's SPDX licensing without its own ``LicenseRef-`` keys and aliases.
-
-    The library maps some user-defined references to ScanCode's (``LicenseRef-Fedora-Public-
-    Domain`` -> ``LicenseRef-scancode-public-domain``); Fedora's references mean what Fedora
-    defined, so they are left unknown to the library and kept as written.
-    """
-    index = []
-    for entry in get_license_index():
-        key = entry.get("spdx_license_key") or ""
-        if not key or key.lower().startswith("licenseref-"):
-            continue
-        aliases = [
-            a for a in entry.get("other_spdx_license_keys") or [] if "licenseref-" not in a.lower()
-        ]
-        index.append({**entry, "other_spdx_license_keys": aliases})
-    return build_spdx_licensing(index)
-
-
 def _ids(expression: str) -> tuple[set[str], set[str]] | None:
     """The license ids and exception ids of ``expression``, or None when it is not SPDX."""
-    licensing = _licensing()
+    licensing = spdx_licensing()
     try:
         parsed = licensing.parse(expression, validate=False, strict=True)
     except ExpressionError:
