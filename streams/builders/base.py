@@ -14,6 +14,7 @@ the same for a tree of hand-written specs, and tests hand them real tiny SRPMs.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,6 +135,35 @@ class Reporter:
         """Something a packager should see (a retry, a cancellation)."""
 
 
+class Poller:
+    """How long to wait before the next poll of a remote service: ``base`` seconds, growing
+    by half after every round in which nothing changed, up to ``ceiling``, and back to
+    ``base`` on any change.  Quick builds are seen soon; hour-long ones do not cost a request
+    every few seconds.  The default ceiling is twelve times ``base``, at most two minutes
+    (never less than ``base``)."""
+
+    def __init__(
+        self,
+        base: float,
+        ceiling: float | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if base <= 0:
+            raise ValueError(f"poll interval must be positive, not {base}")
+        self.base = base
+        self.ceiling = max(base, min(12 * base, 120.0)) if ceiling is None else max(ceiling, base)
+        self.interval = base
+        self.sleep = sleep
+
+    def wait(self) -> None:
+        self.sleep(self.interval)
+
+    def changed(self, changed: bool) -> None:
+        """After a round: back to ``base`` if something changed, else back off."""
+        self.interval = self.base if changed else min(self.interval * 1.5, self.ceiling)
+
+
 LOG_LINES = 8
 """Lines of each failed package's log that the failure summary shows."""
 
@@ -173,22 +203,25 @@ class BuildOutcome:
         return all(r.state == "succeeded" for r in self.rows)
 
     def failed(self) -> list[SummaryRow]:
-        return [r for r in self.rows if r.state in ("failed", "skipped", "pending", "building")]
+        return [r for r in self.rows if r.state != "succeeded"]
 
     def counts(self) -> dict[str, int]:
         """Packages by their worst state over the targets; the values add up to the rows."""
-        out = {"succeeded": 0, "failed": 0, "skipped": 0, "unfinished": 0}
+        out = {"succeeded": 0, "failed": 0, "orphaned": 0, "skipped": 0, "unfinished": 0}
         for r in self.rows:
             out[r.state if r.state in out else "unfinished"] += 1
         return out
 
     def raise_for_failures(self, *, log_lines: int = LOG_LINES) -> None:
         """A :class:`BuildFailures` naming every failed package (its reason, log and the last
-        ``log_lines`` lines of it), every skipped one with the dependency that stopped it, and
-        counts that add up to the plan, if anything was not built."""
+        ``log_lines`` lines of it), every orphaned one (built remotely after its dependency
+        failed), every skipped one with the dependency that stopped it and, when a remote
+        build of it was cancelled, that build's page, and counts that add up to the plan, if
+        anything was not built."""
         if self.ok:
             return
         failed: list[str] = []
+        orphaned: list[str] = []
         skipped: list[str] = []
         unfinished: list[str] = []
         first_log: Path | None = None
@@ -208,21 +241,36 @@ class BuildOutcome:
                     if log is not None and log.is_file():
                         first_log = first_log or log
                         failed += [f"    | {ln}" for ln in _log_tail(log, log_lines)]
+                elif rec.state == "orphaned":
+                    orphaned.append(f"  {head}: {rec.reason}")
+                    where = rec.logs[-1] if rec.logs else (rec.url or "")
+                    if where:
+                        orphaned.append(f"    log: {where}")
                 elif rec.state == "skipped":
                     skipped.append(f"  {head}: {rec.reason or 'a dependency was not built'}")
+                    if rec.build_id and rec.url and rec.url.startswith("http"):
+                        skipped.append(f"    build: {rec.url}")
                 else:
                     unfinished.append(
                         f"  {head}: {rec.state}" + (f" ({rec.reason})" if rec.reason else "")
                     )
         c = self.counts()
         summary = (
-            f"{self.backend} build: {c['failed']} failed, {c['skipped']} skipped"
+            f"{self.backend} build: {c['failed']} failed"
+            + (f", {c['orphaned']} orphaned" if c["orphaned"] else "")
+            + f", {c['skipped']} skipped"
             + (f", {c['unfinished']} unfinished" if c["unfinished"] else "")
             + f", {c['succeeded']} succeeded of {len(self.rows)} packages"
         )
         sections: list[str] = []
         if failed:
             sections += ["failed:", *failed]
+        if orphaned:
+            sections += [
+                "orphaned (built after a dependency failed; not published, --resume "
+                "rebuilds them):",
+                *orphaned,
+            ]
         if skipped:
             sections += ["skipped (a dependency was not built):", *skipped]
         if unfinished:

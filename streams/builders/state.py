@@ -1,12 +1,21 @@
 """Where each build of a plan stands: persisted, resumable, thread-safe.
 
 :class:`PlanState` keeps one record per (package, target) with its state (``pending``,
-``building``, ``succeeded``, ``failed``, ``skipped``), the backend's build id, the log paths,
-timestamps, attempts and, for ``skipped``, which dependency failed.  It is written atomically
-after every change, so an interruption (Ctrl-C, a crash, a lost connection) loses nothing, and
-``--resume`` (:meth:`PlanState.resume`) keeps what succeeded, turns failed, skipped and pending
-records back into ``pending`` and leaves ``building`` ones for the backend to re-attach to.  A
-failure marks every transitive dependant ``skipped`` at once (:meth:`PlanState.fail`).
+``building``, ``succeeded``, ``failed``, ``skipped``, ``orphaned``), the backend's build id,
+the log paths, timestamps, attempts and, for ``skipped``, which dependency failed.  It is
+written atomically after every change, so an interruption (Ctrl-C, a crash, a lost
+connection) loses nothing, and ``--resume`` (:meth:`PlanState.resume`) keeps what succeeded,
+turns failed, skipped, orphaned and pending records back into ``pending`` and leaves
+``building`` ones for the backend to re-attach to.  A failure marks every transitive
+dependant ``skipped`` at once (:meth:`PlanState.fail`).
+
+A remote build of a skipped dependant that could not be cancelled in time (Copr and Koji
+refuse to cancel what has ended) and succeeded anyway is ``orphaned``
+(:meth:`PlanState.orphan`): it was built without the dependency that failed, so it counts as
+not built, is never published, and ``--resume`` builds it again after the dependency.  A
+record is ``building`` with no ``build_id`` while its submission is in flight: ``--resume``
+asks the service whether the submission arrived before it submits again.
+
 :meth:`PlanState.ready` is a small scheduler any backend can use (the local rpmbuild backend
 included): the pending records whose dependencies all succeeded.
 """
@@ -25,8 +34,10 @@ from streams.builders.plan import BuildPlan
 from streams.errors import BuildError
 from streams.infra.fsutil import atomic_write_text
 
-State = Literal["pending", "building", "succeeded", "failed", "skipped"]
-STATES: tuple[State, ...] = ("pending", "building", "succeeded", "failed", "skipped")
+State = Literal["pending", "building", "succeeded", "failed", "skipped", "orphaned"]
+STATES: tuple[State, ...] = ("pending", "building", "succeeded", "failed", "skipped", "orphaned")
+NOT_BUILT: tuple[State, ...] = ("failed", "orphaned", "skipped")
+"""Final states that are not a usable build (``--resume`` builds them again)."""
 
 STATE_SCHEMA_VERSION = 1
 
@@ -117,9 +128,10 @@ class SummaryRow:
 
     @property
     def state(self) -> State:
-        """The worst state over the targets (failed > skipped > building > pending > ok)."""
+        """The worst state over the targets
+        (failed > orphaned > skipped > building > pending > ok)."""
         states = {r.state for _, r in self.records}
-        for s in ("failed", "skipped", "building", "pending"):
+        for s in ("failed", "orphaned", "skipped", "building", "pending"):
             if s in states:
                 return s
         return "succeeded"
@@ -257,7 +269,7 @@ class PlanState:
             self.save()
 
     def resume(self) -> list[tuple[str, str]]:
-        """Prepare a ``--resume``: succeeded stays, failed/skipped become pending.
+        """Prepare a ``--resume``: succeeded stays, failed/skipped/orphaned become pending.
 
         Returns the ``building`` records (package, target), which the backend re-attaches to
         (Copr, Koji) or starts again (local, mock: the process that ran them is gone).
@@ -265,7 +277,7 @@ class PlanState:
         building = []
         with self._lock:
             for key, rec in self._records.items():
-                if rec.state in ("failed", "skipped"):
+                if rec.state in NOT_BUILT:
                     self._records[key] = replace(rec, state="pending", reason="")
                 elif rec.state == "building":
                     building.append(key)
@@ -312,13 +324,23 @@ class PlanState:
         *,
         url: str | None = None,
         logs: Sequence[str | Path] = (),
+        build_id: str | None = None,
+        reason: str | None = None,
     ) -> None:
-        """Record a URL or more logs without changing the state."""
+        """Record a URL, more logs, the build id of a submission that was in flight, or a
+        new reason, without changing the state."""
         with self._lock:
             for t in self._targets(name, target):
                 rec = self._records[(name, t)]
                 merged = _merge(rec.logs, logs)
-                self._set(name, t, url=url or rec.url, logs=merged)
+                self._set(
+                    name,
+                    t,
+                    url=url or rec.url,
+                    logs=merged,
+                    build_id=build_id or rec.build_id,
+                    reason=rec.reason if reason is None else reason,
+                )
             self.save()
 
     def succeed(
@@ -353,11 +375,15 @@ class PlanState:
         reason: str = "",
         url: str | None = None,
         logs: Sequence[str | Path] = (),
+        orphan_built: bool = False,
     ) -> list[tuple[str, str]]:
         """Mark ``name`` failed and every transitive dependant ``skipped`` at once.
 
         Returns the (package, target) records that became skipped: backends that queued them
-        elsewhere (Copr batches) cancel those builds.  Succeeded records are left alone.
+        elsewhere (Copr batches) cancel those builds.  Succeeded records are left alone,
+        unless ``orphan_built``: a remote backend whose dependants may have run before the
+        failure was seen (Copr starts the next batch once this one finished, whatever its
+        results) turns them ``orphaned`` (returned too), as they were built without it.
         """
         skipped: list[tuple[str, str]] = []
         with self._lock:
@@ -381,7 +407,17 @@ class PlanState:
                     if key not in self._records:
                         continue
                     rec = self._records[key]
-                    if rec.state in ("succeeded", "failed", "skipped"):
+                    if rec.state == "succeeded" and orphan_built:
+                        self._set(
+                            dep,
+                            t,
+                            state="orphaned",
+                            reason=f"built although dependency {name} failed on {t}: "
+                            "built without it, not published",
+                        )
+                        skipped.append(key)
+                        continue
+                    if rec.state in ("succeeded", *NOT_BUILT):
                         continue
                     self._set(dep, t, state="skipped", reason=f"dependency {name} failed on {t}")
                     skipped.append(key)
@@ -389,6 +425,33 @@ class PlanState:
         return skipped
 
     mark_failed = fail
+
+    def orphan(
+        self,
+        name: str,
+        target: str | None = None,
+        *,
+        reason: str,
+        url: str | None = None,
+        logs: Sequence[str | Path] = (),
+    ) -> None:
+        """Mark ``name`` orphaned: its remote build succeeded although a dependency had
+        failed (the cancel came too late).  Not a usable build: never published, rebuilt by
+        ``--resume`` once the dependency is."""
+        with self._lock:
+            for t in self._targets(name, target):
+                rec = self._records[(name, t)]
+                self._set(
+                    name,
+                    t,
+                    state="orphaned",
+                    reason=reason,
+                    url=url or rec.url,
+                    logs=_merge(rec.logs, logs),
+                    ended=_now(),
+                    started=rec.started or _now(),
+                )
+            self.save()
 
     def skip(self, name: str, target: str | None = None, *, reason: str) -> list[tuple[str, str]]:
         """Mark ``name`` skipped, and its pending or building dependants with it.

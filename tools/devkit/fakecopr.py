@@ -8,17 +8,29 @@ multipart ``json`` + ``pkgs`` uploads, HTTP Basic ``login:token``, ``{"error": .
 on lists).  Shapes follow the frontend's ``to_dict`` functions in ``apiv3_projects.py``,
 ``apiv3_builds.py`` and ``apiv3_build_chroots.py`` (fedora-copr/copr @5d37cd8).
 
-Batches follow ``builds_logic.setup_batch``: ``with_build_id`` joins the other build's batch,
-``after_build_id`` makes a new batch blocked by the other build's batch, both at once is a 400.
-A blocked batch starts when the blocking one is finished -- whatever its builds' results, which
-is exactly the Copr behaviour that makes streams cancel dependants itself.
+Batches follow ``builds_logic.setup_batch`` and ``BatchesLogic.get_batch_or_create``: a build
+submitted with neither option is in no batch; ``with_build_id`` joins the other build's batch
+(creating it if that build has none), ``after_build_id`` makes a new batch blocked by the other
+build's batch, both at once is a 400.  The refusals are the frontend's own
+(``models.Build.batching_user_error``, answered as ``BadRequest``, 400): joining a finished batch
+is "Batch N is already finished"; a finished build that has no batch yet cannot get one, with
+``with_build_id`` or ``after_build_id``: "Build N is not yet in any batch, and new batch can not
+be created because the build has already finished".  A blocked batch starts when the blocking
+one is finished -- whatever its builds' results, which is exactly the Copr behaviour that makes
+streams cancel dependants itself.  Cancelling a finished build is ``ConflictingRequest`` (409)
+"Cannot cancel build N" (``BuildsLogic.cancel_build``, ``Build.cancelable``).  An uploaded SRPM's
+``source_package.url`` is ``URL/tmp/TMPDIR/FILENAME`` (``create_new_from_upload``).
 
-Time is simulated: every read of build state (``GET /build/{id}``, ``GET /build/list``) is one
-tick; a started build chroot reaches its scripted result after ``ticks`` ticks.  Usage::
+Time has two modes.  Simulated (the default): every read of build state (``GET /build/{id}``,
+``GET /build/list``) is one tick; a started build chroot reaches its scripted result after
+``ticks`` ticks.  Wall clock (``serve_copr(wall_clock=True)``): a thread moves the builds on
+their own, a build chroot runs ``seconds`` seconds once its batch may start, whatever the client
+asks or how often it polls -- as the real Copr does.  Usage::
 
     with serve_copr(token="s3cret") as copr:
         copr.script("beta", outcome="failed", ticks=2)
-        copr.fail_next_submissions(1, status=503)
+        copr.fail_next_submissions(1, status=503)   # refused before anything is created
+        copr.fail_after_create(1, status=502)       # created, then the answer is lost
         client = copr.client()                 # a real copr.v3.Client on this server
         ...
         copr.requests                          # every request, in order
@@ -52,6 +64,8 @@ class Outcome:
     """Chroots that get ``outcome`` (None: all); the others succeed."""
     hold: bool = False
     """Stay ``running`` until released (for interruption tests)."""
+    seconds: float = 1.0
+    """Wall-clock mode: how long a build chroot runs."""
 
 
 @dataclass
@@ -62,6 +76,9 @@ class Chroot:
     outcome: str = "succeeded"
     started_on: int | None = None
     ended_on: int | None = None
+    seconds: float = 1.0
+    started_at: float | None = None
+    ended_at: float | None = None
 
 
 @dataclass
@@ -73,11 +90,12 @@ class Build:
     version: str
     filename: str
     chroots: dict[str, Chroot]
-    batch: int
+    batch: int | None
     submitted_on: int
     opts: dict[str, Any]
     canceled: bool = False
     hold: bool = False
+    tmp: str = ""
 
     @property
     def state(self) -> str:
@@ -121,6 +139,9 @@ class FakeCopr:
     requests: list[Request] = field(default_factory=list)
     _scripts: dict[str, Outcome] = field(default_factory=dict)
     _faults: list[int] = field(default_factory=list)
+    _after_create_faults: list[int] = field(default_factory=list)
+    wall_clock: bool = False
+    """Builds run on their own clock (see the module docstring)."""
     _next_id: int = 1000
     _next_batch: int = 1
     lock: threading.RLock = field(default_factory=threading.RLock)
@@ -134,9 +155,11 @@ class FakeCopr:
         ticks: int = 3,
         chroots: tuple[str, ...] | None = None,
         hold: bool = False,
+        seconds: float = 1.0,
     ) -> None:
-        """How builds of ``package`` end: ``outcome`` after ``ticks`` ticks of running."""
-        self._scripts[package] = Outcome(outcome, ticks, chroots, hold)
+        """How builds of ``package`` end: ``outcome`` after ``ticks`` ticks of running, or
+        after ``seconds`` in wall-clock mode."""
+        self._scripts[package] = Outcome(outcome, ticks, chroots, hold, seconds)
 
     def release(self, package: str) -> None:
         """Let held builds of ``package`` finish."""
@@ -149,6 +172,11 @@ class FakeCopr:
     def fail_next_submissions(self, times: int, *, status: int = 503) -> None:
         """Answer ``status`` to the next ``times`` build submissions."""
         self._faults.extend([status] * times)
+
+    def fail_after_create(self, times: int, *, status: int = 502) -> None:
+        """Create the next ``times`` submitted builds, then answer ``status`` instead of the
+        build: a proxy timeout or a restarted frontend after the database commit."""
+        self._after_create_faults.extend([status] * times)
 
     def client(self, **overrides: Any) -> Any:
         """A real ``copr.v3.Client`` configured with a dict (no http:// check, contracts §1)."""
@@ -186,10 +214,64 @@ class FakeCopr:
         return all(self.builds[i].finished for i in ids)
 
     def _runnable(self, b: Build) -> bool:
+        if b.batch is None:
+            return True
         _, blocked_by = self.batches[b.batch]
         return blocked_by is None or self._batch_finished(blocked_by)
 
+    def _new_batch(self, blocked_by: int | None) -> int:
+        batch = self._next_batch
+        self._next_batch += 1
+        self.batches[batch] = ([], blocked_by)
+        return batch
+
+    def _batch_for(self, build_id: int, *, modify: bool) -> int:
+        """``BatchesLogic.get_batch_or_create``: the batch of ``build_id``, made if needed."""
+        other = self.builds.get(build_id)
+        if other is None:
+            raise _Err(400, f"Build {build_id} doesn't exist")
+        if other.batch is not None:
+            if modify and self._batch_finished(other.batch):
+                raise _Err(400, f"Batch {other.batch} is already finished")
+            return other.batch
+        if other.finished:
+            raise _Err(
+                400,
+                f"Build {other.id} is not yet in any batch, and new batch can not be created "
+                "because the build has already finished",
+            )
+        other.batch = self._new_batch(None)
+        self.batches[other.batch][0].append(other.id)
+        return other.batch
+
     def tick(self) -> None:
+        if self.wall_clock:
+            return  # the clock thread moves builds (advance)
+        self._step()
+
+    def advance(self) -> None:
+        """Wall-clock mode: move every build to where its clock says (the clock thread)."""
+        with self.lock:
+            now = time.monotonic()
+            for b in sorted(self.builds.values(), key=lambda b: b.id):
+                if b.finished or b.canceled or not self._runnable(b):
+                    continue
+                for c in b.chroots.values():
+                    if c.state == "pending":
+                        c.state = "running"
+                        c.started_on = int(time.time())
+                        c.started_at = now
+                    elif (
+                        c.state == "running"
+                        and not b.hold
+                        and c.started_at is not None
+                        and now - c.started_at >= c.seconds
+                    ):
+                        c.state = c.outcome
+                        c.ended_on = int(time.time())
+                        c.ended_at = now
+
+    def _step(self) -> None:
         now = int(time.time())
         # decide who may run before anything moves: a batch starts one tick after the batch
         # blocking it finished, as the backend needs a moment to pick it up
@@ -226,18 +308,11 @@ class FakeCopr:
             raise _Err(
                 400, "Bad request parameters: can't specify both with_build_id and after_build_id"
             )
+        batch: int | None = None
         if with_id is not None:
-            other = self._get(int(with_id))
-            if self._batch_finished(other.batch):
-                raise _Err(400, f"Batch {other.batch} is already finished")
-            batch = other.batch
-        else:
-            blocked_by = None
-            if after_id is not None:
-                blocked_by = self._get(int(after_id)).batch
-            batch = self._next_batch
-            self._next_batch += 1
-            self.batches[batch] = ([], blocked_by)
+            batch = self._batch_for(int(with_id), modify=True)
+        elif after_id is not None:
+            batch = self._new_batch(self._batch_for(int(after_id), modify=False))
         # name-version-release.src.rpm
         stem = filename.removesuffix(".src.rpm")
         name, version, _release = stem.rsplit("-", 2)
@@ -259,6 +334,7 @@ class FakeCopr:
                         if script.chroots is None or c in script.chroots
                         else "succeeded"
                     ),
+                    seconds=script.seconds,
                 )
                 for c in chroots
             },
@@ -266,9 +342,11 @@ class FakeCopr:
             submitted_on=int(time.time()),
             opts=body,
             hold=script.hold,
+            tmp=f"tmp{self._next_id:x}",
         )
         self.builds[build.id] = build
-        self.batches[batch][0].append(build.id)
+        if batch is not None:
+            self.batches[batch][0].append(build.id)
         return build
 
     def _get(self, build_id: int) -> Build:
@@ -290,7 +368,11 @@ class FakeCopr:
             "projectname": b.projectname,
             "ownername": b.ownername,
             "repo_url": f"{self.url}/results/{b.ownername}/{b.projectname}",
-            "source_package": {"name": b.package, "version": b.version, "url": None},
+            "source_package": {
+                "name": b.package,
+                "version": b.version,
+                "url": f"{self.url}/tmp/{b.tmp}/{b.filename}",
+            },
             "submitted_on": b.submitted_on,
             "started_on": min(started) if started else None,
             "ended_on": max(ended) if ended and b.finished else None,
@@ -492,6 +574,9 @@ def _handler(state: FakeCopr) -> type[BaseHTTPRequestHandler]:
                 build = state.create_build(
                     body.get("ownername", ""), body.get("projectname", ""), body, upload[0]
                 )
+                if state._after_create_faults:
+                    status = state._after_create_faults.pop(0)
+                    return status, "<html><body>Proxy Error</body></html>"
                 return 200, state.build_dict(build)
             if route[:2] == ["build", "cancel"] and method in ("PUT", "POST"):
                 self._require_auth(login, token)
@@ -538,6 +623,20 @@ def _handler(state: FakeCopr) -> type[BaseHTTPRequestHandler]:
 def serve_copr(**kwargs: Any) -> Iterator[FakeCopr]:
     """Run a :class:`FakeCopr` on ``http://127.0.0.1:<port>`` for the ``with`` block."""
     state = FakeCopr(**kwargs)
+    stop = threading.Event()
+
+    def clock() -> None:
+        while not stop.wait(0.02):
+            state.advance()
+
+    ticker = threading.Thread(target=clock, name="fake-copr-clock", daemon=True)
     with serving(_handler(state), "fake-copr") as url:
         state.url = url
-        yield state
+        if state.wall_clock:
+            ticker.start()
+        try:
+            yield state
+        finally:
+            stop.set()
+            if ticker.is_alive():
+                ticker.join(timeout=5)

@@ -48,8 +48,21 @@ class CoprApi:
 
         return cls(Client(dict(config)), **kwargs)
 
-    def call(self, what: str, *args: Any, **kwargs: Any) -> Any:
-        """Call ``proxy.method`` (``what`` = ``"build_proxy.get"``) with retries."""
+    def call(
+        self,
+        what: str,
+        *args: Any,
+        recover: Callable[[], Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Call ``proxy.method`` (``what`` = ``"build_proxy.get"``) with retries.
+
+        ``recover`` makes a call that creates something idempotent: after an answer that may
+        have come from a server which did the work anyway (a 5xx from the proxy after the
+        frontend committed, a timeout, a dropped connection), it is asked before every retry;
+        whatever it returns that is not None (the build that already exists) is the result,
+        and nothing is sent again.
+        """
         import requests
         from copr.v3.exceptions import (
             CoprAuthException,
@@ -103,6 +116,17 @@ class CoprApi:
                 error = exc
             except requests.RequestException as exc:
                 error = exc
+            if recover is not None:
+                found = recover()
+                if found is not None:
+                    self.reporter.message(
+                        redact(
+                            f"Copr answered {status or 'no response'} to {what}, but it had "
+                            "done it: not sent again",
+                            self.secrets,
+                        )
+                    )
+                    return found
             if attempt >= self.retries:
                 raise ServiceError(
                     self._msg(what, error) + f" (after {attempt + 1} attempts)",

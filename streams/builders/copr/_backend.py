@@ -6,10 +6,11 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from streams.builders.base import BuildOutcome, Reporter, SrpmProvider
+from streams.builders.base import BuildOutcome, Poller, Reporter, SrpmProvider
 from streams.builders.copr._api import CoprApi
 from streams.builders.copr._config import CoprSettings, copr_config
 from streams.builders.copr._dryrun import chroots_for, render_dry_run
@@ -22,6 +23,12 @@ log = logging.getLogger(__name__)
 
 LIST_THRESHOLD = 3
 PAGE = 100
+DEFAULT_POLL = 10.0
+"""Seconds between two polls at first; :class:`~streams.builders.base.Poller` backs off to two
+minutes while nothing changes."""
+SUBMIT_SLACK = 300
+"""Seconds of clock difference allowed between this machine and Copr when a lost submission
+is looked up by its ``submitted_on``."""
 TERMINAL = frozenset({"succeeded", "failed", "canceled", "skipped"})
 # copr.v3.wait() raises on "unknown"; "forked" is not terminal there either
 # (docs/reference/contracts.md §1).
@@ -37,12 +44,36 @@ class _Watched:
     state: str = "pending"
     cancelled: bool = False
     cancel_tried: bool = False
+    running: bool = False
 
 
 @dataclass
 class _Run:
+    poller: Poller
     watched: dict[int, _Watched] = field(default_factory=dict)
     batches: int = 0
+
+
+@dataclass
+class _Gen:
+    """Where the builds of one generation go: the batch they join, the one they follow."""
+
+    after: int | None
+    """The first build of the last batch of the previous generation."""
+    anchor: int | None = None
+    """The first build of this generation's current batch."""
+
+
+def _already_finished(exc: ServiceError) -> bool:
+    """Copr's refusals to batch with a finished build (``models.Build.batching_user_error``,
+    fedora-copr/copr @5d37cd8, answered as ``BadRequest``): "Batch N is already finished",
+    and "Build N is not yet in any batch, and new batch can not be created because the build
+    has already finished"."""
+    return exc.status == 400 and "already finished" in exc.message
+
+
+def _epoch(iso: str | None) -> float | None:
+    return datetime.fromisoformat(iso).timestamp() if iso else None
 
 
 class CoprBackend:
@@ -56,7 +87,7 @@ class CoprBackend:
         settings: CoprSettings,
         srpms: SrpmProvider,
         *,
-        poll_interval: float = 30.0,
+        poll_interval: float = DEFAULT_POLL,
         reporter: Reporter | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -75,7 +106,7 @@ class CoprBackend:
         *,
         config: Mapping[str, Any] | None = None,
         config_path: Path | None = None,
-        poll_interval: float = 30.0,
+        poll_interval: float = DEFAULT_POLL,
         reporter: Reporter | None = None,
         retries: int = 4,
         backoff: float = 2.0,
@@ -175,12 +206,14 @@ class CoprBackend:
     def build(self, plan: BuildPlan, state: PlanState) -> BuildOutcome:
         """Submit what is not built, watch it to the end, and return the summary.
 
-        A KeyboardInterrupt leaves the submitted builds running in Copr and their ids in the
-        state: run again with ``--resume`` to re-attach.
+        The state is saved after every transition, a submission is recorded (``building``
+        without a build id) before it is sent, so a KeyboardInterrupt or a crash at any point
+        leaves the submitted builds running in Copr and what ``--resume`` needs to re-attach
+        to them without submitting anything twice.
         """
         target_chroots = chroots_for(plan.targets)
         self.ensure_project(sorted(set(target_chroots.values())))
-        run = _Run()
+        run = _Run(Poller(self.poll_interval, sleep=self.sleep))
         self._reattach(plan, state, run, target_chroots)
         self._submit(plan, state, run, target_chroots)
         self._watch(state, run)
@@ -192,24 +225,107 @@ class CoprBackend:
             batches=run.batches,
         )
 
+    # -- submissions that may have arrived -------------------------------------------------
+    def _known(self, state: PlanState, run: _Run) -> set[int]:
+        known = {int(r.build_id) for _, r in state.items() if r.build_id}
+        return known | set(run.watched)
+
+    def _find_submitted(
+        self, srpm: str, chroots: Sequence[str], since: float | None, known: set[int]
+    ) -> Any:
+        """The build of ``srpm`` on ``chroots`` that Copr created although its answer never
+        came back (or the run stopped before recording it), else None.
+
+        An uploaded SRPM's ``source_package.url`` is ``.../tmp/TMPDIR/FILENAME``
+        (``BuildsLogic.create_new_from_upload``, fedora-copr/copr @5d37cd8) from the moment
+        the build exists; the package name only after the import, so the listing is not
+        filtered by package.  Builds streams already knows (earlier attempts) never match.
+        """
+        page = self.api.call(
+            "build_proxy.get_list",
+            self.owner,
+            self.settings.project,
+            pagination={"limit": PAGE, "offset": 0, "order": "id", "order_type": "DESC"},
+        )
+        for b in page:
+            if int(b.id) in known:
+                continue
+            url = str((b.get("source_package") or {}).get("url") or "")
+            if url.rsplit("/", 1)[-1] != srpm:
+                continue
+            if sorted(b.get("chroots") or ()) != sorted(chroots):
+                continue
+            submitted = b.get("submitted_on")
+            if since is not None and submitted and float(submitted) < since - SUBMIT_SLACK:
+                continue
+            return b
+        return None
+
     def _reattach(
         self, plan: BuildPlan, state: PlanState, run: _Run, target_chroots: Mapping[str, str]
     ) -> None:
+        """Before anything new is submitted: re-attach to the builds of an earlier run that
+        are still running, find the submissions that were in flight when it stopped, and
+        cancel what it left queued for packages that are to be built again."""
         by_id: dict[int, _Watched] = {}
+        in_flight: dict[tuple[str, Path], list[str]] = {}
+        leftovers: dict[int, str] = {}
         for (name, target), rec in state.items():
-            if rec.state != "building" or not rec.build_id:
+            if rec.state == "pending" and rec.build_id:
+                leftovers[int(rec.build_id)] = name
+            if rec.state != "building":
+                continue
+            if not rec.build_id:
+                srpm = self.srpms(plan.nodes[name], target)
+                in_flight.setdefault((name, srpm), []).append(target)
                 continue
             bid = int(rec.build_id)
             w = by_id.setdefault(bid, _Watched(bid, name, {}))
             w.chroots[target_chroots[target]] = target
+        for (name, srpm), targets in in_flight.items():
+            chroots = sorted(target_chroots[t] for t in targets)
+            started = min((_epoch(state.get(name, t).started) or 0.0) for t in targets)
+            found = self._find_submitted(srpm.name, chroots, started, self._known(state, run))
+            if found is None:
+                for t in targets:
+                    state.requeue(name, t, reason="its submission never reached Copr")
+                continue
+            bid = int(found.id)
+            self.reporter.message(
+                f"Copr build {bid} of {name} was submitted before the interruption: re-attached"
+            )
+            w = by_id.setdefault(bid, _Watched(bid, name, {}))
+            for t in targets:
+                state.update(name, t, build_id=str(bid), url=self.build_url(bid))
+                w.chroots[target_chroots[t]] = t
         for w in by_id.values():
             run.watched[w.build_id] = w
             self.reporter.submitted(w.name, tuple(w.chroots.values()), str(w.build_id))
+        if leftovers:
+            self._cancel_leftovers(leftovers)
         # learn what happened while we were away before submitting anything new
         for w in list(by_id.values()):
             build = self.api.call("build_proxy.get", w.build_id)
             self._update(state, run, w, str(build.state))
 
+    def _cancel_leftovers(self, leftovers: Mapping[int, str]) -> None:
+        """Cancel builds an interrupted run had queued for records that are pending again
+        (their dependency failed, the cancel was never sent): they are submitted anew after
+        their dependency, and must not also finish in the project on their own."""
+        for b_id, new_state in self._poll_states(set(leftovers)).items():
+            if new_state in TERMINAL:
+                continue
+            try:
+                self.api.call("build_proxy.cancel", b_id)
+            except ServiceError as exc:
+                self.reporter.message(f"Copr build {b_id} of {leftovers[b_id]}: {exc.message}")
+                continue
+            self.reporter.message(
+                f"cancelled Copr build {b_id} of {leftovers[b_id]}, left queued by the "
+                "interrupted run"
+            )
+
+    # -- submitting ----------------------------------------------------------------------------
     def _submit(
         self, plan: BuildPlan, state: PlanState, run: _Run, target_chroots: Mapping[str, str]
     ) -> None:
@@ -220,7 +336,7 @@ class CoprBackend:
         submitted once they have finished (a fresh run never waits here).
         """
         reattached = {w.build_id: plan.generation_of(w.name) for w in run.watched.values()}
-        prev_anchor: int | None = None
+        after: int | None = None
         for g, gen in enumerate(plan.generations):
             members = [m for step in gen for m in step.members]
             if not any(state.pending_targets(m) for m in members):
@@ -237,7 +353,7 @@ class CoprBackend:
                     f"waiting for {len(waiting)} re-attached build(s) before generation {g}"
                 )
                 self._watch(state, run, only=set(waiting))
-            anchor: int | None = None
+            batch = _Gen(after)
             for name in members:
                 node = plan.nodes[name]
                 groups: dict[Path, list[str]] = {}
@@ -247,51 +363,66 @@ class CoprBackend:
                     opts: dict[str, Any] = {"chroots": sorted(target_chroots[t] for t in targets)}
                     if self.settings.timeout:
                         opts["timeout"] = self.settings.timeout
-                    bid = self._create(srpm, opts, anchor, prev_anchor, run)
-                    if anchor is None:
-                        anchor = bid
+                    # recorded before it is sent: an interruption now leaves a record that
+                    # --resume looks up in Copr instead of submitting it again
+                    for t in targets:
+                        state.start(name, t)
+                    bid = self._create(srpm, opts, batch, state, run)
                     w = _Watched(bid, name, {target_chroots[t]: t for t in targets})
                     run.watched[bid] = w
                     for t in targets:
-                        state.start(name, t, build_id=str(bid), url=self.build_url(bid))
+                        state.update(name, t, build_id=str(bid), url=self.build_url(bid))
                     self.reporter.submitted(name, tuple(targets), str(bid))
-            if anchor is not None:
-                prev_anchor = anchor
+                    for t in targets:
+                        self.reporter.changed(name, t, "building", f"Copr build {bid}")
+            if batch.anchor is not None:
+                after = batch.anchor
 
     def _create(
-        self,
-        srpm: Path,
-        opts: dict[str, Any],
-        anchor: int | None,
-        prev_anchor: int | None,
-        run: _Run,
+        self, srpm: Path, opts: dict[str, Any], batch: _Gen, state: PlanState, run: _Run
     ) -> int:
-        owner, project = self.owner, self.settings.project
-        if anchor is not None:
+        """Submit ``srpm`` into the generation's batch; a refused join opens a new batch
+        after the same predecessor, and a predecessor that finished outside any batch is
+        not waited for (it is done)."""
+        if batch.anchor is not None:
             try:
-                build = self.api.call(
-                    "build_proxy.create_from_file",
-                    owner,
-                    project,
-                    str(srpm),
-                    buildopts={**opts, "with_build_id": anchor},
-                )
-                return int(build.id)
+                return self._create_once(srpm, {**opts, "with_build_id": batch.anchor}, state, run)
             except ServiceError as exc:
-                # the batch finished while we were uploading (builds_logic: a finished batch
-                # cannot be joined): start a new batch after the previous generation instead
-                if exc.status != 400:
+                if not _already_finished(exc):
                     raise
-                self.reporter.message(f"batch of build {anchor} already finished: {exc.message}")
-        extra = {"after_build_id": prev_anchor} if prev_anchor is not None else {}
+                self.reporter.message(
+                    f"Copr: the batch of build {batch.anchor} finished before {srpm.name} "
+                    f"could join it ({exc.message}); it opens a new batch"
+                    + (f" after build {batch.after}" if batch.after is not None else "")
+                )
+        extra = {"after_build_id": batch.after} if batch.after is not None else {}
+        try:
+            bid = self._create_once(srpm, {**opts, **extra}, state, run)
+        except ServiceError as exc:
+            if not extra or not _already_finished(exc):
+                raise
+            self.reporter.message(
+                f"Copr: build {batch.after} has finished ({exc.message}); {srpm.name} "
+                "needs not wait for it"
+            )
+            bid = self._create_once(srpm, opts, state, run)
+        batch.anchor = bid
+        run.batches += 1
+        return bid
+
+    def _create_once(
+        self, srpm: Path, buildopts: dict[str, Any], state: PlanState, run: _Run
+    ) -> int:
+        since = time.time()
+        known = self._known(state, run)
         build = self.api.call(
             "build_proxy.create_from_file",
-            owner,
-            project,
+            self.owner,
+            self.settings.project,
             str(srpm),
-            buildopts={**opts, **extra},
+            buildopts=buildopts,
+            recover=lambda: self._find_submitted(srpm.name, buildopts["chroots"], since, known),
         )
-        run.batches += 1
         return int(build.id)
 
     # -- watching ------------------------------------------------------------------------------
@@ -299,11 +430,13 @@ class CoprBackend:
         return [w for w in run.watched.values() if w.state not in TERMINAL and not w.cancelled]
 
     def _watch(self, state: PlanState, run: _Run, *, only: set[int] | None = None) -> None:
-        """Poll until every watched build (or those in ``only``) is finished or cancelled."""
+        """Poll until every watched build (or those in ``only``) is finished or cancelled,
+        backing off while nothing changes."""
         while active := self._active(run):
             if only is not None and not any(w.build_id in only for w in active):
                 return
-            self.sleep(self.poll_interval)
+            run.poller.wait()
+            changed = False
             if len(active) <= LIST_THRESHOLD:
                 # one build at a time, acting on each answer before asking the next
                 for w in active:
@@ -311,15 +444,19 @@ class CoprBackend:
                         continue
                     new = str(self.api.call("build_proxy.get", w.build_id).state)
                     if new != w.state:
+                        changed = True
                         self._update(state, run, w, new)
-                continue
-            for w, new in self._poll(active):
-                if new != w.state and not w.cancelled:
-                    self._update(state, run, w, new)
+            else:
+                states = self._poll_states({w.build_id for w in active})
+                for w in active:
+                    new = states.get(w.build_id, w.state)
+                    if new != w.state and not w.cancelled:
+                        changed = True
+                        self._update(state, run, w, new)
+            run.poller.changed(changed)
 
-    def _poll(self, active: list[_Watched]) -> list[tuple[_Watched, str]]:
-        """States of the ``active`` builds from ``build_proxy.get_list``, newest first."""
-        wanted = {w.build_id: w for w in active}
+    def _poll_states(self, wanted: set[int]) -> dict[int, str]:
+        """States of the ``wanted`` builds from ``build_proxy.get_list`` pages, newest first."""
         low = min(wanted)
         found: dict[int, str] = {}
         offset = 0
@@ -336,7 +473,7 @@ class CoprBackend:
             if len(page) < PAGE or not page or min(int(b.id) for b in page) <= low:
                 break
             offset += PAGE
-        return [(w, found.get(w.build_id, w.state)) for w in active]
+        return found
 
     def _update(self, state: PlanState, run: _Run, w: _Watched, new: str) -> None:
         w.state = new
@@ -351,27 +488,52 @@ class CoprBackend:
                 url=self.build_url(w.build_id),
             )
         if new not in TERMINAL:
+            if new == "running" and not w.running:
+                w.running = True
+                self.reporter.message(f"Copr build {w.build_id} of {w.name} is running")
             return
         for chroot, target in sorted(w.chroots.items()):
             cstate = per_chroot.get(chroot, new)
             url = urls.get(chroot) or self.build_url(w.build_id)
             logs = [f"{url.rstrip('/')}/builder-live.log.gz"] if urls.get(chroot) else []
-            current = state.get(w.name, target).state
-            if current == "skipped":
+            rec = state.get(w.name, target)
+            if rec.state == "skipped" and cstate == "succeeded":
+                # the cancel came too late (or was refused): built without the dependency
+                reason = (
+                    f"Copr build {w.build_id} succeeded in {chroot} although "
+                    f"{rec.reason or 'a dependency failed'}: built without it, not published"
+                )
+                state.orphan(w.name, target, reason=reason, url=url, logs=logs)
+                self.reporter.changed(w.name, target, "orphaned", reason)
+                continue
+            if rec.state != "building" or rec.build_id != str(w.build_id):
+                if rec.state == "skipped":
+                    state.update(w.name, target, url=url)
                 continue
             if cstate == "succeeded":
                 state.succeed(w.name, target, url=url, logs=logs)
                 self.reporter.changed(w.name, target, "succeeded", f"build {w.build_id}")
             else:
                 reason = f"Copr build {w.build_id} {cstate} in {chroot}"
-                skipped = state.fail(w.name, target, reason=reason, url=url, logs=logs)
-                self.reporter.changed(w.name, target, "failed", reason)
-                self._cancel_dependants(state, run, skipped, w.name)
+                skipped = state.fail(
+                    w.name, target, reason=reason, url=url, logs=logs, orphan_built=True
+                )
+                self.reporter.changed(w.name, target, "failed", f"{reason}; log: {url}")
+                for name, t in skipped:
+                    if state.get(name, t).state == "orphaned":
+                        self.reporter.changed(name, t, "orphaned", state.get(name, t).reason)
+                self._cancel_dependants(
+                    state, run, [k for k in skipped if state.get(*k).state == "skipped"], w.name
+                )
 
     def _cancel_dependants(
         self, state: PlanState, run: _Run, skipped: list[tuple[str, str]], failed: str
     ) -> None:
-        """Cancel the queued builds of records that just became skipped (and cascade)."""
+        """Cancel the queued builds of records that just became skipped (and cascade).
+
+        Copr refuses to cancel a build that has ended ("Cannot cancel build N", HTTP 409,
+        ``BuildsLogic.cancel_build``): that build stays watched, and if it succeeded it is
+        recorded orphaned.  Any other refusal is reported and the run goes on."""
         todo = list(skipped)
         while todo:
             name, target = todo.pop(0)
@@ -386,8 +548,11 @@ class CoprBackend:
             try:
                 self.api.call("build_proxy.cancel", w.build_id)
             except ServiceError as exc:
-                if exc.status != 409:  # 409: it finished meanwhile; its result will show
-                    raise
+                what = "had already ended" if exc.status == 409 else "could not be cancelled"
+                self.reporter.message(
+                    f"Copr build {w.build_id} of {name} {what} ({exc.message}); "
+                    "it is watched to its end"
+                )
                 continue
             w.cancelled = True
             self.reporter.message(f"cancelled Copr build {w.build_id} of {name}: {failed} failed")
