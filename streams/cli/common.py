@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from streams.errors import UsageError
 from streams.lock import Lock, LockedTarget, load_lock_for
 from streams.recipe import Recipe, find_recipe, load_recipe
 
@@ -85,3 +86,39 @@ def seed_option(func: F) -> F:
         help="Read-only directory of recorded source info (build requirements, licenses), "
         "repeatable; lets lock and specgen work offline without the sources themselves.",
     )(func)
+
+
+def variant_option(func: F) -> F:
+    """``--variant NAME``: which ``[variants.NAME]`` of the recipe (default: its first)."""
+    return click.option(
+        "--variant",
+        "variant",
+        metavar="VARIANT",
+        default=None,
+        help="Variant of the recipe ([variants.NAME]; default: the first the lock has).",
+    )(func)
+
+
+def select_variant(recipe: Recipe, lock: Lock, variant: str | None) -> tuple[Recipe, Lock]:
+    """The recipe and lock of one variant, as a stream of their own (names, prefix, Copr
+    project, policy); the recipe and lock themselves when the recipe has no variants."""
+    if not recipe.variants:
+        if variant:
+            raise UsageError(
+                f"{recipe.name} has no variants", hint="drop --variant, or add [variants.NAME]"
+            )
+        return recipe, lock
+    if variant is None:
+        have = [v for v in recipe.variants if v in lock.variants] or list(recipe.variants)
+        variant = have[0]
+        if len(recipe.variants) > 1:
+            stderr_console().print(
+                f"[dim]variant {variant} (of {', '.join(recipe.variants)}; "
+                "--variant to choose)[/dim]"
+            )
+    if variant not in recipe.variants:
+        raise UsageError(
+            f"{recipe.name} has no variant {variant!r}",
+            hint=f"variants: {', '.join(recipe.variants)}",
+        )
+    return recipe.variant(variant), lock.for_variant(variant)

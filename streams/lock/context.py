@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from streams.recipe import Recipe
@@ -33,9 +32,10 @@ from streams.sources import (
 )
 from streams.targets import Interpreter, Target
 
-Resolver = Callable[[Sequence[Requirement]], UpstreamClosure]
-"""Requirements in, the upstream closure for the context's target out (raises
-:class:`~streams.errors.ResolutionError` when they cannot be resolved together)."""
+Resolver = Callable[..., UpstreamClosure]
+"""``resolve(requirements, constraints=())``: requirements in (and version constraints that
+add no requirement, when there are any), the upstream closure for the context's target out
+(raises :class:`~streams.errors.ResolutionError` when they cannot be resolved together)."""
 
 FedoraBuildRequires = Callable[[str], Sequence[str] | None]
 """``lookup(dist)``: Fedora's compilers, tools and libraries for building ``dist``, or None."""
@@ -126,6 +126,7 @@ class LockContext:
             arch=target.arch,
             index_url=index_url,
             extra_index_urls=tuple(recipe.index.extra_urls),
+            exclude=tuple(sorted(recipe.excluded)),
             offline=options.offline,
             target=target.name,
             client=client,

@@ -46,7 +46,10 @@ def _normalised(lock: Lock) -> dict[str, Any]:
             t["edge"], key=lambda e: (e["kind"], e["from"], e["to"], e["requirement"])
         )
         t["obsoletes"] = sorted(t["obsoletes"], key=lambda o: o["name"])
-    data["target"] = sorted(data["target"], key=lambda t: t["name"])
+        for key in ("variant", "stream", "destination", "policy"):
+            if not t.get(key):
+                t.pop(key, None)  # a recipe without variants: targets as before variants
+    data["target"] = sorted(data["target"], key=lambda t: (t.get("variant", ""), t["name"]))
     if data.get("policy") is None:
         data.pop("policy", None)
     if not data.get("destination"):

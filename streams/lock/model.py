@@ -225,11 +225,33 @@ class LockedEdge(BaseModel):
     kind: Literal["runtime", "build"] = "runtime"
 
 
+FEDORA_COPR = "https://copr.fedorainfracloud.org"
+"""Fedora's Copr, whose builds must meet Fedora's licensing rules ("Fedora's license approval
+standards apply to everything that is made available by the Fedora Project ... Copr
+repositories", https://docs.fedoraproject.org/en-US/legal/license-approval/ )."""
+
+
+class LockedPolicy(BaseModel):
+    """``[policy] licenses`` and ``binaries`` as the lock was checked against them."""
+
+    model_config = _CONFIG
+    licenses: Literal["fedora", "any"] = "fedora"
+    binaries: Literal["build", "allow"] = "build"
+
+
 class LockedTarget(BaseModel):
-    """Everything decided for one target."""
+    """Everything decided for one target (of one variant, when the recipe has variants)."""
 
     model_config = _CONFIG
     name: str
+    variant: str = ""
+    """The recipe's ``[variants.NAME]`` this closure is of; ``""``: the recipe has none."""
+    stream: str = ""
+    """The variant's stream name (``NAME-VARIANT``, its RPM names); ``""`` without variants."""
+    destination: str = ""
+    """The variant's Copr instance (as :attr:`Lock.destination`), set with :attr:`variant`."""
+    policy: LockedPolicy | None = None
+    """The variant's license and binaries policy, set with :attr:`variant`."""
     python: str
     interpreter: str
     interpreter_main: bool = Field(
@@ -256,20 +278,6 @@ class LockedTarget(BaseModel):
 
     def reused(self) -> list[LockedPackage]:
         return [p for p in self.package if p.origin == "fedora"]
-
-
-FEDORA_COPR = "https://copr.fedorainfracloud.org"
-"""Fedora's Copr, whose builds must meet Fedora's licensing rules ("Fedora's license approval
-standards apply to everything that is made available by the Fedora Project ... Copr
-repositories", https://docs.fedoraproject.org/en-US/legal/license-approval/ )."""
-
-
-class LockedPolicy(BaseModel):
-    """``[policy] licenses`` and ``binaries`` as the lock was checked against them."""
-
-    model_config = _CONFIG
-    licenses: Literal["fedora", "any"] = "fedora"
-    binaries: Literal["build", "allow"] = "build"
 
 
 class Lock(BaseModel):
@@ -304,21 +312,54 @@ class Lock(BaseModel):
     """The recipe's license and binaries policy the lock was checked against."""
     target: tuple[LockedTarget, ...] = ()
 
-    def get_target(self, name: str) -> LockedTarget:
+    def get_target(self, name: str, variant: str = "") -> LockedTarget:
         for t in self.target:
-            if t.name == name:
+            if t.name == name and t.variant == variant:
                 return t
-        have = ", ".join(t.name for t in self.target) or "none"
+        have = ", ".join(_label(t) for t in self.target) or "none"
+        want = f"{name} (variant {variant})" if variant else name
+        flag = f" --variant {variant}" if variant else ""
         raise LockError(
-            f"the lock has no target {name!r} (it has: {have})",
-            hint=f"run: streams lock {self.stream} --target {name}",
+            f"the lock has no target {want!r} (it has: {have})",
+            hint=f"run: streams lock {self.stream} --target {name}{flag}",
         )
 
     def with_target(self, new: LockedTarget) -> Lock:
-        """A copy with ``new`` replacing the target of the same name (or added)."""
-        others = [t for t in self.target if t.name != new.name]
+        """A copy with ``new`` replacing the target of the same name and variant (or added)."""
+        others = [t for t in self.target if _tkey(t) != _tkey(new)]
         return self.model_copy(update={"target": tuple(sorted([*others, new], key=_tkey))})
 
+    @property
+    def variants(self) -> tuple[str, ...]:
+        """The variants the lock has closures of, in order; ``()`` when it has none."""
+        return tuple(dict.fromkeys(t.variant for t in self.target if t.variant))
 
-def _tkey(t: LockedTarget) -> str:
-    return t.name
+    def for_variant(self, variant: str) -> Lock:
+        """The lock of one variant as a stream of its own: its targets (without the variant
+        fields), its stream name, destination and policy.  ``""``: the targets of no variant.
+        What reads a lock (specgen, builders, checks, manifests) reads this view."""
+        mine = [t for t in self.target if t.variant == variant]
+        if not variant:
+            return self.model_copy(update={"target": tuple(mine)})
+        first = mine[0] if mine else None
+        return self.model_copy(
+            update={
+                "stream": first.stream if first and first.stream else self.stream,
+                "destination": first.destination if first else self.destination,
+                "policy": first.policy if first and first.policy else self.policy,
+                "target": tuple(
+                    t.model_copy(
+                        update={"variant": "", "stream": "", "destination": "", "policy": None}
+                    )
+                    for t in mine
+                ),
+            }
+        )
+
+
+def _label(t: LockedTarget) -> str:
+    return f"{t.name}/{t.variant}" if t.variant else t.name
+
+
+def _tkey(t: LockedTarget) -> tuple[str, str]:
+    return (t.variant, t.name)

@@ -20,7 +20,8 @@ from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from streams.errors import LockError
+from streams.errors import LockError, UsageError
+from streams.lock.basefirst import base_first, resolve_base_first
 from streams.lock.build_section import BuildSection, add_build_section
 from streams.lock.context import LockContext, LockOptions
 from streams.lock.io import lock_path, read_lock, write_lock
@@ -45,7 +46,14 @@ from streams.solver.reconcile import Policy, Reconciliation, reconcile
 from streams.solver.repos import BaseRepos
 from streams.targets import Target, get_target
 
-__all__ = ["LockContext", "LockOptions", "LockReporter", "lock_recipe", "lock_target"]
+__all__ = [
+    "LockContext",
+    "LockOptions",
+    "LockReporter",
+    "lock_recipe",
+    "lock_target",
+    "recipe_variants",
+]
 
 log = logging.getLogger(__name__)
 
@@ -70,18 +78,35 @@ def lock_target(ctx: LockContext, reporter: LockReporter | None = None) -> Locke
     """Resolve and reconcile ``ctx.recipe`` for ``ctx.target``."""
     recipe, target, options = ctx.recipe, ctx.target, ctx.options
     rep = reporter or LockReporter()
+    label = f"{target.name} ({recipe.variant_name})" if recipe.variant_name else target.name
     requirements = list(recipe.normalized_requires.values())
-    # The base repositories load in a worker thread while uv resolves upstream in its own
-    # process: the two are independent, and the main thread mostly waits for uv.
-    rep.stage(target.name, f"resolving upstream for Python {ctx.python}; loading base")
-    with ThreadPoolExecutor(1, thread_name_prefix="base-load") as pool:
-        base_future = pool.submit(ctx.load_base)
-        closure = ctx.resolve(requirements)
-        base = base_future.result()
-    rep.stage(target.name, f"reconciling {len(closure.pins)} distributions with Fedora")
+    constraints = recipe.constraints
+    notes: list[str] = []
+    if ctx.policy.fedora:
+        # Base-first: the base is needed before uv runs, to pin policy.fedora to its versions.
+        rep.stage(label, "loading base (base-first resolution)")
+        base = ctx.load_base()
+        plan = base_first(ctx, base)
+        rep.stage(label, f"resolving upstream for Python {ctx.python} with {plan.describe()}")
+        closure, notes = resolve_base_first(ctx, requirements, constraints, plan)
+    else:
+        # The base repositories load in a worker thread while uv resolves upstream in its own
+        # process: the two are independent, and the main thread mostly waits for uv.
+        rep.stage(label, f"resolving upstream for Python {ctx.python}; loading base")
+        with ThreadPoolExecutor(1, thread_name_prefix="base-load") as pool:
+            base_future = pool.submit(ctx.load_base)
+            closure = (
+                ctx.resolve(requirements, constraints=constraints)
+                if constraints
+                else ctx.resolve(requirements)
+            )
+            base = base_future.result()
+    rep.stage(label, f"reconciling {len(closure.pins)} distributions with Fedora")
     locked = _runtime_view(ctx, closure, base, ctx.policy, {})
+    if notes:
+        locked = locked.model_copy(update={"warnings": (*notes, *locked.warnings)})
     if options.build_section and locked.bundled():
-        rep.stage(target.name, "reading the build requirements of bundled sdists")
+        rep.stage(label, "reading the build requirements of bundled sdists")
         # The runtime reconciliation only added its candidates to ``base``: its base repos
         # answer "does Fedora provide X?" as before, so the build section asks them too.
         locked, section = add_build_section(locked, ctx, base=base)
@@ -90,20 +115,20 @@ def lock_target(ctx: LockContext, reporter: LockReporter | None = None) -> Locke
             # A reused copy too old for a bundled build: bundle the upstream pin instead (it
             # satisfies the runtime view's requirements too, uv chose it), then redo the view
             # and the build section with a fresh pool (the reconciler added candidates to it).
-            rep.stage(target.name, f"bundling {', '.join(sorted(promoted))} for the builds")
+            rep.stage(label, f"bundling {', '.join(sorted(promoted))} for the builds")
             policy = replace(ctx.policy, bundle=ctx.policy.bundle | frozenset(promoted))
             fresh = ctx.load_base()
             locked = _runtime_view(ctx, closure, fresh, policy, promoted)
             locked, _section = add_build_section(locked, ctx, base=fresh)
-        rep.stage(target.name, "vendoring the Rust crates of bundled sdists")
+        rep.stage(label, "vendoring the Rust crates of bundled sdists")
         locked = add_vendored_crates(locked, ctx)
-        rep.stage(target.name, "reviewing the licenses of bundled packages")
+        rep.stage(label, "reviewing the licenses of bundled packages")
         locked = add_licenses(locked, ctx)
         notes = license_summary(locked)
         if notes:
             locked = locked.model_copy(update={"warnings": (*locked.warnings, *notes)})
         check_policy(locked, ctx)
-    rep.done(target.name, locked)
+    rep.done(label, locked)
     return locked
 
 
@@ -294,10 +319,41 @@ def to_locked_target(
     )
 
 
+def recipe_variants(recipe: Recipe, requested: Sequence[str]) -> list[Recipe]:
+    """The recipes to lock: each requested variant's (default: all of them), or the recipe
+    itself when it has no variants."""
+    if not recipe.variants:
+        if requested:
+            raise UsageError(
+                f"{recipe.name} has no variants", hint="drop --variant, or add [variants.NAME]"
+            )
+        return [recipe]
+    names = list(requested) or list(recipe.variants)
+    unknown = [n for n in names if n not in recipe.variants]
+    if unknown:
+        raise UsageError(
+            f"{recipe.name} has no variant {', '.join(unknown)}",
+            hint=f"variants: {', '.join(recipe.variants)}",
+        )
+    return [recipe.variant(n) for n in names]
+
+
+def _variant_fields(recipe: Recipe) -> dict[str, object]:
+    if not recipe.variant_name:
+        return {}
+    return {
+        "variant": recipe.variant_name,
+        "stream": recipe.name,
+        "destination": recipe.copr.instance or FEDORA_COPR,
+        "policy": LockedPolicy(licenses=recipe.policy.licenses, binaries=recipe.policy.binaries),
+    }
+
+
 def lock_recipe(
     recipe: Recipe,
     *,
     targets: Sequence[str] = (),
+    variants: Sequence[str] = (),
     options: LockOptions | None = None,
     reporter: LockReporter | None = None,
     path: Path | None = None,
@@ -326,23 +382,28 @@ def lock_recipe(
         destination=recipe.copr.instance or FEDORA_COPR,
         policy=LockedPolicy(licenses=recipe.policy.licenses, binaries=recipe.policy.binaries),
     )
+    chosen = recipe_variants(recipe, variants)
     if previous is not None and previous.stream == recipe.name:
         keep = set(recipe.stream.targets) | {"host"}
+        kinds = set(recipe.variants) or {""}
         for t in previous.target:
-            if t.name in keep:
+            if t.name in keep and t.variant in kinds:
                 lock = lock.with_target(t)
-    earlier = {t.name: t for t in lock.target}
+    earlier = {(t.name, t.variant): t for t in lock.target}
     date, packager = lock_date(), resolve_packager(recipe)
-    for target in recipe_targets(recipe, targets):
-        ctx = LockContext.for_target(recipe, target, options)
-        locked = stamp_target(
-            lock_target(ctx, reporter),
-            earlier.get(target.name),
-            recipe,
-            date=date,
-            packager=packager,
-        )
-        lock = lock.with_target(locked)
+    for rec in chosen:
+        for target in recipe_targets(rec, targets):
+            ctx = LockContext.for_target(rec, target, options)
+            locked = lock_target(ctx, reporter)
+            locked = locked.model_copy(update=_variant_fields(rec))
+            locked = stamp_target(
+                locked,
+                earlier.get((target.name, rec.variant_name)),
+                rec,
+                date=date,
+                packager=packager,
+            )
+            lock = lock.with_target(locked)
     lock = stamp_lock(lock, packager=packager)
     write_lock(out, lock)
     return lock, out

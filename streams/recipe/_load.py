@@ -579,6 +579,30 @@ def _semantic_problems(file: str, raw: dict[str, Any], smap: SourceMap) -> list[
                         "sha256 checks the file at url: add url, or remove sha256",
                     )
                 )
+
+    # 6. two variants, or a variant and the recipe, with the same stream name (RPM names)
+    variants = raw.get("variants")
+    if isinstance(variants, dict) and isinstance(stream, dict):
+        own = stream.get("name")
+        names: dict[str, str] = {}
+        for vname, vsec in variants.items():
+            if not isinstance(vsec, dict):
+                continue
+            sname = vsec.get("name", f"{own}-{vname}")
+            if not isinstance(sname, str):
+                continue
+            if sname in names:
+                out.append(
+                    _problem(
+                        file,
+                        smap,
+                        ("variants", vname, "name") if "name" in vsec else ("variants", vname),
+                        f"variants {names[sname]!r} and {vname!r} are both stream {sname!r}",
+                        "each variant needs its own stream name (its RPM names and prefix); "
+                        "at most one may keep the recipe's own name",
+                    )
+                )
+            names[sname] = vname
     return out
 
 

@@ -304,6 +304,35 @@ def _unique(kind: str) -> Any:
     return AfterValidator(check)
 
 
+_ENV_NAME_RE = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+_VARIANT_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+
+
+def check_env_name(value: str) -> str:
+    if not _ENV_NAME_RE.match(value):
+        raise bad(
+            f"invalid environment variable name {value!r}",
+            "capitals, digits and '_', not starting with a digit, e.g. VLLM_TARGET_DEVICE",
+        )
+    return value
+
+
+def check_env_value(value: str) -> str:
+    if "\n" in value or "\r" in value or "\0" in value:
+        raise bad("an environment value must be one line", "remove the line break")
+    return value
+
+
+def check_variant_name(value: str) -> str:
+    if not _VARIANT_RE.match(value) or len(value) > 20:
+        raise bad(
+            f"invalid variant name {value!r}",
+            'lowercase letters and digits, words joined by "-", at most 20 characters, '
+            'e.g. "cpu", "rocm", "cuda"',
+        )
+    return value
+
+
 _LICENSE_REF = re.compile(r"^(DocumentRef-[A-Za-z0-9.+-]+:)?LicenseRef-[A-Za-z0-9.+-]+$")
 
 
@@ -339,6 +368,9 @@ RpmDep = Annotated[str, AfterValidator(check_rpm_dep)]
 Url = Annotated[str, AfterValidator(check_url)]
 Sha256 = Annotated[str, AfterValidator(check_sha256)]
 DistList = Annotated[tuple[DistName, ...], _unique("distribution")]
+EnvName = Annotated[str, AfterValidator(check_env_name)]
+EnvValue = Annotated[str, AfterValidator(check_env_value)]
+VariantName = Annotated[str, AfterValidator(check_variant_name)]
 
 
 # -- sections -----------------------------------------------------------------------------------
@@ -514,6 +546,11 @@ class PackageSettings(BaseModel):
     read): replaces what its metadata declares; the libraries bundled in its wheel are still
     added."""
 
+    env: dict[EnvName, EnvValue] = Field(default_factory=dict)
+    """Environment variables exported before its build (``%build``), e.g.
+    ``{ VLLM_TARGET_DEVICE = "cpu" }``: what upstream's build reads to choose an accelerator.
+    Names are shell identifiers in capitals; values are one line."""
+
 
 class IndexSection(BaseModel):
     """``[index]``: where distributions are looked up (PEP 503/691 simple API)."""
@@ -568,6 +605,62 @@ class CoprSection(BaseModel):
     """mock isolation mode."""
 
 
+class VariantSection(BaseModel):
+    """``[variants.NAME]``: one accelerator build of the stream (``cpu``, ``rocm``, ``cuda``).
+
+    A variant is the recipe with its own settings laid over the top-level ones: a section set
+    here replaces the keys it sets, and keeps the others.  Each variant is locked, built and
+    published as a stream of its own, ``NAME-VARIANT`` (its packages ``NAME-VARIANT-stream-*``,
+    its prefix ``/opt/streams/NAME-VARIANT``), so variants install side by side; their
+    ``NAME-stream`` metapackages, which link the exported commands into ``/usr/bin``, provide
+    ``NAME-stream-accelerator = VARIANT`` and conflict with one another (``docs/variants.md``)."""
+
+    model_config = MODEL_CONFIG
+
+    description: Annotated[str, Field(min_length=1, max_length=200)]
+    """The hardware it serves, e.g. ``"x86_64 and aarch64 CPUs, no accelerator"``: the
+    metapackage's description and the Copr project's say it."""
+
+    name: Annotated[str, AfterValidator(check_stream_name)] | None = None
+    """The variant's stream name (RPM names, default prefix, Copr project); default
+    ``NAME-VARIANT``.  Setting it to the recipe's own name keeps the package names a stream
+    shipped before it had variants, so installed systems update in place."""
+
+    prefix: Annotated[str, AfterValidator(check_prefix)] | None = None
+    """Install root; default ``/opt/streams/`` followed by the variant's stream name."""
+
+    requires: dict[DistName, RequirementValue] = Field(default_factory=dict)
+    """Top-level requirements replaced or added, as in ``[requires]``."""
+
+    constraints: dict[DistName, RequirementValue] = Field(default_factory=dict)
+    """Pins added to the resolution without making the distribution a top-level requirement
+    (uv ``--constraint``): ``torch = "==2.14.0"``."""
+
+    exclude: DistList = ()
+    """Distributions the variant's build does not need and the resolution drops wherever they
+    are required (uv ``--override`` with a never-true marker), e.g. the NVIDIA runtime wheels
+    torch's PyPI metadata requires, for a torch built from source without CUDA."""
+
+    index: IndexSection | None = None
+    """Package indexes of the variant (PyTorch's per-accelerator indexes, for one)."""
+
+    policy: PolicySection | None = None
+    """Policy keys the variant sets (``licenses``, ``binaries``, ``bundle``...)."""
+
+    packages: dict[DistName, PackageSettings] = Field(default_factory=dict)
+    """``[packages.NAME]`` keys the variant sets, per distribution."""
+
+    copr: CoprSection | None = None
+    """Copr keys the variant sets; the project defaults to the variant's ``NAME-stream``."""
+
+
+def _overlay(base: BaseModel, over: BaseModel | None) -> Any:
+    """``base`` with the fields ``over`` set explicitly (pydantic's ``model_fields_set``)."""
+    if over is None:
+        return base
+    return base.model_copy(update={k: getattr(over, k) for k in over.model_fields_set})
+
+
 class Recipe(BaseModel):
     """A stream recipe: what to build, for which Fedora targets, and how."""
 
@@ -592,8 +685,14 @@ class Recipe(BaseModel):
     copr: CoprSection = Field(default_factory=CoprSection)
     """Copr project settings."""
 
+    variants: dict[VariantName, VariantSection] = Field(default_factory=dict)
+    """Accelerator variants, ``[variants.NAME]``; none: the recipe is one stream."""
+
     _path: Path | None = PrivateAttr(default=None)
     _sha256: str | None = PrivateAttr(default=None)
+    _variant: str = PrivateAttr(default="")
+    _variant_of: str = PrivateAttr(default="")
+    _variant_info: VariantSection | None = PrivateAttr(default=None)
 
     # -- identity --------------------------------------------------------------------------
     @property
@@ -616,6 +715,75 @@ class Recipe(BaseModel):
     def _attach(self, path: Path, digest: str) -> None:
         self._path = path
         self._sha256 = digest
+
+    # -- variants --------------------------------------------------------------------------
+    @property
+    def variant_name(self) -> str:
+        """The variant this recipe is (``Recipe.variant``), ``""`` for a whole recipe."""
+        return self._variant
+
+    @property
+    def family(self) -> str:
+        """The recipe's own stream name, which all its variants share
+        (``NAME-stream-accelerator``)."""
+        return self._variant_of or self.stream.name
+
+    @property
+    def variant_section(self) -> VariantSection | None:
+        return self._variant_info
+
+    @property
+    def constraints(self) -> tuple[Requirement, ...]:
+        """The variant's added pins (uv constraints), sorted by name."""
+        info = self._variant_info
+        if info is None:
+            return ()
+        return tuple(v.to_requirement(k) for k, v in sorted(info.constraints.items()))
+
+    @property
+    def excluded(self) -> frozenset[NormalizedName]:
+        """Distributions the variant drops from the resolution."""
+        info = self._variant_info
+        return frozenset(canonicalize_name(n) for n in info.exclude) if info else frozenset()
+
+    def variant(self, name: str) -> Recipe:
+        """The recipe of variant ``name``: its settings over the top-level ones, its own stream
+        name and prefix, no variants of its own.  Same file, same sha256."""
+        info = self.variants.get(name)
+        if info is None:
+            have = ", ".join(self.variants) or "none"
+            raise KeyError(f"{self.stream.name} has no variant {name!r} (it has: {have})")
+        stream_name = info.name or f"{self.stream.name}-{name}"
+        stream = self.stream.model_copy(
+            update={
+                "name": stream_name,
+                "prefix": info.prefix or _variant_prefix(self, stream_name),
+            }
+        )
+        requires = {canonicalize_name(k): v for k, v in self.requires.items()}
+        requires.update({canonicalize_name(k): v for k, v in info.requires.items()})
+        packages = {canonicalize_name(k): v for k, v in self.packages.items()}
+        for k, v in info.packages.items():
+            key = canonicalize_name(k)
+            packages[key] = _overlay(packages.get(key, PackageSettings()), v)
+        copr = _overlay(self.copr, info.copr)
+        if "description" not in (info.copr.model_fields_set if info.copr else set()):
+            copr = copr.model_copy(update={"description": _copr_description(self, info)})
+        out = self.model_copy(
+            update={
+                "stream": stream,
+                "requires": dict(sorted(requires.items())),
+                "policy": _overlay(self.policy, info.policy),
+                "packages": packages,
+                "index": _overlay(self.index, info.index),
+                "copr": copr,
+                "variants": {},
+            }
+        )
+        if self._path is not None and self._sha256 is not None:
+            out._attach(self._path, self._sha256)
+        out._variant, out._variant_of, out._variant_info = name, self.stream.name, info
+        return out
 
     # -- derived values --------------------------------------------------------------------
     @property
@@ -654,6 +822,17 @@ class Recipe(BaseModel):
             if canonicalize_name(key) == want:
                 return settings
         return PackageSettings()
+
+
+def _variant_prefix(recipe: Recipe, stream_name: str) -> str:
+    """A variant's default prefix: beside the recipe's own (its parent directory)."""
+    root = posixpath.dirname(recipe.prefix) if recipe.stream.prefix else DEFAULT_PREFIX_ROOT
+    return f"{root}/{stream_name}"
+
+
+def _copr_description(recipe: Recipe, info: VariantSection) -> str:
+    base = recipe.copr.description or recipe.stream.summary
+    return f"{base} Variant for: {info.description}"
 
 
 def toml_type(value: Any) -> str:

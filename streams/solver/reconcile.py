@@ -365,6 +365,34 @@ def _dist_of(s: solv.XSolvable, python: str) -> tuple[NormalizedName, str] | Non
     return None
 
 
+def base_versions(
+    pool: solv.Pool, repos: Sequence[solv.Repo], python: str, names: Iterable[str]
+) -> dict[NormalizedName, Version]:
+    """The newest version of each distribution the base repos provide for ``python``
+    (``python3.Xdist(NAME)``), compared as PEP 440 versions; names the base lacks are absent.
+
+    What base-first resolution pins upstream to (``policy.fedora``): dnf installs the newest
+    build, so the stream must work with that one."""
+    pool.createwhatprovides()
+    ids = {r.id for r in repos}
+    out: dict[NormalizedName, Version] = {}
+    for raw in names:
+        name = canonicalize_name(raw)
+        for s in pool.whatprovides(pool.Dep(py_name(python, name))):
+            if s.repo.id not in ids:
+                continue
+            found = _dist_of(s, python)
+            if found is None or found[0] != name:
+                continue
+            try:
+                version = Version(_view_version(s.evr, found[1]))
+            except InvalidVersion:
+                continue
+            if name not in out or version > out[name]:
+                out[name] = version
+    return out
+
+
 def reconcile(
     pool: solv.Pool,
     base: Sequence[solv.Repo],

@@ -95,8 +95,9 @@ def test_policy_fedora_impossible_exits_3_with_the_reason(
     recipe = sc.write({"app": "==1.0"}, policy='fedora = ["torch"]')
     assert main(sc.lock_args(recipe)) == 3
     err = capsys.readouterr().err
-    assert "torch==2.14.0" in err
-    assert "python3-torch 2.12.0-1.fc45, which does not satisfy it" in err
+    # Base-first: upstream is resolved with Fedora's torch, and uv names what blocks it.
+    assert "no release of app==1.0 works with Fedora's torch 2.12.0" in err
+    assert "app depend on torch==2.14.0" in err
     assert "policy.fedora" in err
     assert "Traceback" not in err
     assert not lock_path(recipe).exists()
@@ -183,3 +184,42 @@ def test_lock_is_byte_identical_when_run_twice(
     assert main([*sc.lock_args(recipe), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["targets"][0]["reused"] == 1 and data["targets"][0]["bundled"] == 1
+
+
+def test_base_first_picks_the_newest_release_that_fits_fedora(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The newest app needs a newer torch than Fedora's; an older app fits Fedora's torch.
+    # Under policy.fedora the lock takes the older app, reuses Fedora's torch, and says why.
+    sc = Scenario(tmp_path)
+    sc.upstream("app", "2.0", ["torch>=2.14"])
+    sc.upstream("app", "1.0", ["torch>=2.10"])
+    sc.upstream("torch", "2.14.0")
+    sc.upstream("torch", "2.12.0")
+    sc.fedora_pkg("torch", "2.12.0")
+    recipe = sc.write({"app": ""}, policy='fedora = ["torch"]')
+    got = lock(sc, recipe, capsys)
+    assert got["app"] == "bundle:1.0"
+    assert got["torch"] == "fedora:2.12.0"
+    warnings = read_lock(lock_path(recipe)).get_target(TARGET).warnings
+    assert any("Fedora's torch 2.12.0" in w for w in warnings)
+    assert (
+        "base-first: app 1.0, not the newest 2.0: app 2.0 requires torch>=2.14, and Fedora "
+        "has torch 2.12.0" in warnings
+    )
+
+
+def test_without_base_first_the_newest_release_cannot_reuse_fedora(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The same index and base without policy.fedora: uv takes the newest app, and torch is
+    # bundled (the contrast the test above relies on).
+    sc = Scenario(tmp_path)
+    sc.upstream("app", "2.0", ["torch>=2.14"])
+    sc.upstream("app", "1.0", ["torch>=2.10"])
+    sc.upstream("torch", "2.14.0")
+    sc.upstream("torch", "2.12.0")
+    sc.fedora_pkg("torch", "2.12.0")
+    recipe = sc.write({"app": ""})
+    got = lock(sc, recipe, capsys)
+    assert got["app"] == "bundle:2.0" and got["torch"] == "bundle:2.14.0"

@@ -70,6 +70,14 @@ class _Progress(LockReporter):
     is_flag=True,
     help="Do not read the bundled sdists' build requirements (no build section in the lock).",
 )
+@click.option(
+    "--variant",
+    "variants",
+    multiple=True,
+    metavar="VARIANT",
+    help="Lock only this variant ([variants.NAME]; repeatable; default: all). "
+    "Others keep what the lock says.",
+)
 @json_option
 def command(
     recipe: str,
@@ -81,6 +89,7 @@ def command(
     lock_file: Path | None,
     seeds: tuple[Path, ...],
     no_build_requires: bool,
+    variants: tuple[str, ...],
     as_json: bool,
 ) -> None:
     """Resolve RECIPE's closure per target and decide, for every distribution, whether
@@ -105,11 +114,16 @@ def command(
         lock, path = lock_recipe(
             rec,
             targets=targets,
+            variants=variants,
             options=options,
             reporter=_Progress(status, lines=status is None and progress_lines_enabled()),
             path=lock_file,
         )
-    done = [t for t in lock.target if not targets or t.name in targets]
+    done = [
+        t
+        for t in lock.target
+        if (not targets or t.name in targets) and (not variants or t.variant in variants)
+    ]
     if as_json:
         echo_json(
             {
@@ -125,8 +139,9 @@ def command(
         s = _summary(t)
         closure = s["closure"]
         extra = f", {s['build_only']} more bundled to build them" if s["build_only"] else ""
+        name = f"{t.name} ({t.variant})" if t.variant else t.name
         say(
-            f"{t.name}: Python {t.python} ({t.interpreter}), {closure} "
+            f"{name}: Python {t.python} ({t.interpreter}), {closure} "
             f"distribution{'' if closure == 1 else 's'}: "
             f"{s['reused']} reused from Fedora, {s['bundled']} bundled{extra}"
         )
@@ -139,6 +154,7 @@ def _summary(t: LockedTarget) -> dict[str, object]:
     runtime = [p for p in t.package if not p.build_only]
     return {
         "target": t.name,
+        "variant": t.variant,
         "python": t.python,
         "interpreter": t.interpreter,
         "closure": len(runtime),

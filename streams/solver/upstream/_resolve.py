@@ -54,6 +54,8 @@ def resolve(
     arch: str = "x86_64",
     index_url: str,
     extra_index_urls: Sequence[str] = (),
+    constraints: Sequence[Requirement] = (),
+    exclude: Sequence[str] = (),
     offline: bool = False,
     client: IndexClient | None = None,
     target: str = "",
@@ -69,6 +71,9 @@ def resolve(
     their own clients).  ``target`` only improves messages.  Pins come in uv's order (sorted by
     name); each carries the files uv lists for the target (see ``docs/upstream.md``), the
     applicable requirements with markers evaluated and removed, and the extras asked of it.
+    ``constraints`` bound versions without adding requirements; ``exclude`` names are dropped
+    from the closure and from every pin's requirements (a variant that builds torch without
+    CUDA excludes the NVIDIA wheels torch's metadata requires).
     ``uv_cache`` and ``index_cache`` override where uv and the index client cache (default:
     ``uv`` and ``index`` under :func:`streams.infra.fsutil.cache_dir`).
 
@@ -92,6 +97,8 @@ def resolve(
             arch=arch,
             index_url=index_url,
             extra_index_urls=extra_index_urls,
+            constraints=constraints,
+            exclude=sorted(canonicalize_name(n) for n in exclude),
             offline=offline,
             uv_cache=uv_cache,
             workdir=workdir,
@@ -113,6 +120,12 @@ def resolve(
     packages = with_upstream_urls(packages, [c.local_root for c in clients])
     md = fetch_metadata(clients, packages, reporter or Reporter(), workers)
     requires, extras = closure_requirements(top, md, python=minor, arch=arch)
+    if exclude:
+        dropped = {canonicalize_name(n) for n in exclude}
+        requires = {
+            name: tuple(r for r in reqs if canonicalize_name(r.name) not in dropped)
+            for name, reqs in requires.items()
+        }
     names = {p.name for p in packages}
     for name, reqs in requires.items():
         for r in reqs:

@@ -69,6 +69,8 @@ def uv_compile(
     arch: str,
     index_url: str,
     extra_index_urls: Sequence[str] = (),
+    constraints: Sequence[Requirement] = (),
+    exclude: Sequence[str] = (),
     offline: bool = False,
     uv_cache: Path | None = None,
     workdir: Path,
@@ -78,9 +80,25 @@ def uv_compile(
     uv runs with ``--no-config`` (no user ``uv.toml``/``pip.conf``), ``--no-python-downloads``
     (the target's interpreter need not exist here: ``--python-version`` is enough to resolve),
     and ``UV_CACHE_DIR`` under streams' cache (``uv_cache`` overrides it).
+
+    ``constraints`` go to ``--constraint`` (they bound a version without requiring the
+    distribution); each ``exclude`` name is an ``--override`` with a marker that never holds,
+    which drops the distribution wherever it is required (uv's documented way to remove a
+    dependency: https://docs.astral.sh/uv/concepts/resolution/#dependency-overrides ).
     """
     req_in = workdir / "requirements.in"
     req_in.write_text("".join(f"{r}\n" for r in requirements), encoding="utf-8")
+    extra_args: list[str] = []
+    if constraints:
+        (workdir / "constraints.txt").write_text(
+            "".join(f"{r}\n" for r in constraints), encoding="utf-8"
+        )
+        extra_args += ["--constraint", "constraints.txt"]
+    if exclude:
+        (workdir / "overrides.txt").write_text(
+            "".join(f"{name} ; sys_platform == 'never'\n" for name in exclude), encoding="utf-8"
+        )
+        extra_args += ["--override", "overrides.txt"]
     out = workdir / "pylock.toml"  # uv insists on pylock.toml or pylock.NAME.toml
     argv: list[str] = [
         find_uv(),
@@ -104,6 +122,7 @@ def uv_compile(
     ]
     for extra in extra_index_urls:
         argv += ["--index", _index_arg(extra)]
+    argv += extra_args
     if offline:
         argv.append("--offline")
     cache = uv_cache if uv_cache is not None else cache_dir("uv")
