@@ -95,7 +95,7 @@ def variant_option(func: F) -> F:
         "variant",
         metavar="VARIANT",
         default=None,
-        help="Variant of the recipe ([variants.NAME]; default: the first the lock has).",
+        help="Variant of the recipe ([variants.NAME]; default: its first).",
     )(func)
 
 
@@ -122,3 +122,20 @@ def select_variant(recipe: Recipe, lock: Lock, variant: str | None) -> tuple[Rec
             hint=f"variants: {', '.join(recipe.variants)}",
         )
     return recipe.variant(variant), lock.for_variant(variant)
+
+
+def variant_recipe(recipe: Recipe, variant: str | None) -> Recipe:
+    """The recipe of one variant (default: the first), for commands that read no lock."""
+    if not recipe.variants:
+        if variant:
+            raise UsageError(
+                f"{recipe.name} has no variants", hint="drop --variant, or add [variants.NAME]"
+            )
+        return recipe
+    chosen = variant or next(iter(recipe.variants))
+    if chosen not in recipe.variants:
+        raise UsageError(
+            f"{recipe.name} has no variant {chosen!r}",
+            hint=f"variants: {', '.join(recipe.variants)}",
+        )
+    return recipe.variant(chosen)

@@ -191,6 +191,7 @@ def load(path: Path, *, display: str | None = None) -> Loaded:
         ]
         problems += [_pydantic_problem(file, raw, smap, err) for err in errors]
     problems += _semantic_problems(file, raw, smap)
+    problems += _spec_problems(path, file, raw, smap)
     problems = _dedupe(problems)
     if problems:
         return Loaded(path, None, tuple(problems), smap)
@@ -603,6 +604,32 @@ def _semantic_problems(file: str, raw: dict[str, Any], smap: SourceMap) -> list[
                     )
                 )
             names[sname] = vname
+    return out
+
+
+def _spec_problems(path: Path, file: str, raw: dict[str, Any], smap: SourceMap) -> list[Problem]:
+    """``[packages.X] spec``: the packager-owned spec must be a file beside the recipe."""
+    out: list[Problem] = []
+    packages = raw.get("packages")
+    if not isinstance(packages, dict):
+        return out
+    for dist, settings in packages.items():
+        spec = settings.get("spec") if isinstance(settings, dict) else None
+        if not isinstance(spec, str) or not spec.endswith(".spec") or spec.startswith("/"):
+            continue  # the model reports the type or the form
+        where = path.parent / spec
+        if not where.is_file():
+            out.append(
+                _problem(
+                    file,
+                    smap,
+                    ("packages", dist, "spec"),
+                    f"spec file {spec} does not exist (looked for {where})",
+                    "a path relative to the recipe's directory; to start one from Fedora's "
+                    f"spec, remove this line, run `streams adopt {path.stem} {dist} --from "
+                    f"fedora-NN -o {spec}` and add it again",
+                )
+            )
     return out
 
 

@@ -71,6 +71,8 @@ class PackageOptions:
     license: str = ""
     """``[packages.NAME] license``: the packager's reviewed expression (locks made before
     the lock recorded licenses are reviewed again here, with it)."""
+    env: tuple[tuple[str, str], ...] = ()
+    """``[packages.NAME] env``: variables exported in ``%build``, sorted by name."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,12 @@ class StreamSettings:
     """Normalized names of ``[requires]``: what the metapackage requires."""
     top_level_specifiers: Mapping[str, str] = field(default_factory=dict)
     packages: Mapping[str, PackageOptions] = field(default_factory=dict)
+    family: str = ""
+    """The recipe's own stream name, when this is one of its variants (``NAME-VARIANT``)."""
+    variant: str = ""
+    """The variant (``cuda``, ``cpu``), ``""`` for a recipe without variants."""
+    variant_description: str = ""
+    """The hardware the variant serves."""
 
     def options(self, dist: str) -> PackageOptions:
         return self.packages.get(canonicalize_name(dist), PackageOptions())
@@ -108,9 +116,15 @@ class StreamSettings:
                     build_requires=tuple(v.build_requires),
                     ignore_build_requires=tuple(v.ignore_build_requires),
                     license=v.license or "",
+                    env=tuple(sorted(v.env.items())),
                 )
                 for k, v in recipe.packages.items()
             },
+            family=recipe.family if recipe.variant_name else "",
+            variant=recipe.variant_name,
+            variant_description=(
+                recipe.variant_section.description if recipe.variant_section else ""
+            ),
         )
 
 
@@ -370,6 +384,7 @@ def build_contexts(
             "install_helper": INSTALL_HELPER,
             "reason": " ".join(pkg.reason.split()),
             "vendor": ({"filename": vendor.filename, "sha256": vendor.sha256} if vendor else None),
+            "build_env": [(k, v) for k, v in settings.options(name).env],
         }
         specs.append(
             SpecContext(
@@ -439,6 +454,11 @@ def build_contexts(
                     if not p.build_only
                 ],
                 "exports": [safe_token(e, "export") for e in settings.exports],
+                "variant": settings.variant,
+                "variant_description": settings.variant_description,
+                "accelerator_provide": (
+                    f"{settings.family}-stream-accelerator" if settings.variant else ""
+                ),
             },
         )
     )

@@ -18,7 +18,7 @@ import click
 from streams.builders.base import BuildOutcome, Reporter
 from streams.builders.dispatch import BACKENDS, BuildRequest, BuildSession
 from streams.builders.state import PlanState, State
-from streams.cli.common import lock_file_option
+from streams.cli.common import lock_file_option, select_variant, variant_option
 from streams.cli.params import (
     echo_json,
     json_option,
@@ -200,6 +200,7 @@ def _print_summary(outcome: BuildOutcome, targets: list[str]) -> None:
     help="Output directory (default: out/NAME); per target: specs/, rpms/, repo/, build/.",
 )
 @lock_file_option
+@variant_option
 @click.option("--no-publish", is_flag=True, help="Local backend: do not publish the repo.")
 @click.option(
     "--mock-mode", type=click.Choice(("chain", "rebuild")), default="chain", show_default=True
@@ -229,6 +230,7 @@ def command(
     dry_run: bool,
     output: Path | None,
     lock_file: Path | None,
+    variant: str | None,
     no_publish: bool,
     mock_mode: str,
     koji_hub: str | None,
@@ -250,6 +252,7 @@ def command(
         lock_file,
         hint=f"run: streams lock {recipe}" + (" --target host" if backend == "local" else ""),
     )
+    rec, lock = select_variant(rec, lock, variant)
     koji_map = {}
     for item in koji_targets:
         key, sep, value = item.partition("=")

@@ -12,7 +12,13 @@ from streams.checks import CHECK_NAMES, CheckReport, CheckReporter, CheckResult,
 from streams.checks import check_stream as run_checks
 from streams.checks.image_prefix import image_prefix_warnings
 from streams.checks.rpms import find_rpms, read_rpm
-from streams.cli.common import open_recipe, stderr_console, stdout_console
+from streams.cli.common import (
+    open_recipe,
+    stderr_console,
+    stdout_console,
+    variant_option,
+    variant_recipe,
+)
 from streams.cli.params import echo_json, json_option, progress_enabled
 from streams.cli.repo_options import base_repo_options, base_specs
 from streams.errors import CheckFailed, UsageError
@@ -114,6 +120,7 @@ def _render(report: CheckReport) -> None:
     help="Keep the scratch install root of install-and-run (its path is in the evidence).",
 )
 @base_repo_options
+@variant_option
 @json_option
 def command(
     recipe: str,
@@ -127,6 +134,7 @@ def command(
     repos: tuple[RepoSpec, ...],
     base: str,
     offline: bool,
+    variant: str | None,
     as_json: bool,
 ) -> None:
     """Check RECIPE's published repository: the provides firewall, file conflicts with the
@@ -135,7 +143,7 @@ def command(
 
     Exit code 1 when a check fails; each check prints its evidence either way.
     """
-    rec = open_recipe(recipe)
+    rec = variant_recipe(open_recipe(recipe), variant)
     tgt = get_target(target or rec.stream.targets[0])
     stream = StreamRepo(
         rec.name,

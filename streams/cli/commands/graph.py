@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 
-from streams.cli.common import lock_file_option, open_lock, open_recipe, pick_target
+from streams.cli.common import (
+    lock_file_option,
+    open_lock,
+    open_recipe,
+    pick_target,
+    select_variant,
+    variant_option,
+)
 from streams.errors import ToolMissingError
 from streams.infra.fsutil import atomic_write_text
 from streams.infra.proc import run
@@ -35,12 +42,19 @@ from streams.lock.graph import runtime_graph, to_dot, to_html
     help="Write to this file instead of stdout.",
 )
 @lock_file_option
+@variant_option
 def command(
-    recipe: str, target: str | None, fmt: str, output: Path | None, lock_file: Path | None
+    recipe: str,
+    target: str | None,
+    fmt: str,
+    output: Path | None,
+    lock_file: Path | None,
+    variant: str | None,
 ) -> None:
     """Render the runtime graph of RECIPE for one target; reused and bundled are coloured."""
     rec = open_recipe(recipe)
     lock = open_lock(rec, lock_file)
+    rec, lock = select_variant(rec, lock, variant)
     t = pick_target(rec, lock, target)
     g = runtime_graph(t)
     title = f"{rec.name} on {t.name} (Python {t.python})"

@@ -8,7 +8,7 @@ import click
 
 from streams.builders.workspace import Workspace
 from streams.checks.image_prefix import image_prefix_warnings
-from streams.cli.common import open_recipe
+from streams.cli.common import open_recipe, variant_option, variant_recipe
 from streams.cli.params import echo_json, json_option
 from streams.infra.fsutil import atomic_write_text
 from streams.publish.manifests import FORMATS, manifest_input, render
@@ -61,6 +61,7 @@ from streams.targets import get_target
     default=None,
     help="Write the fragment to FILE instead of stdout.",
 )
+@variant_option
 @json_option
 def command(
     recipe: str,
@@ -70,6 +71,7 @@ def command(
     repo_dir: Path | None,
     gpgkey: str | None,
     output: Path | None,
+    variant: str | None,
     as_json: bool,
 ) -> None:
     """Print a fragment that adds RECIPE's repository to an image and installs NAME-stream.
@@ -79,7 +81,7 @@ def command(
     opt-usrlocal: root. A warning on stderr says when the prefix is not safe for the format
     (the same warning as `streams check --manifest-format FORMAT`).
     """
-    rec = open_recipe(recipe)
+    rec = variant_recipe(open_recipe(recipe), variant)
     tgt = get_target(target or rec.stream.targets[0])
     inp = manifest_input(
         rec,

@@ -8,7 +8,7 @@ import click
 from rich.markup import escape
 
 from streams.builders.workspace import Workspace
-from streams.cli.common import open_recipe, stdout_console
+from streams.cli.common import open_recipe, stdout_console, variant_option, variant_recipe
 from streams.cli.params import echo_json, json_option
 from streams.publish import publish_repo
 from streams.targets import get_target
@@ -57,6 +57,7 @@ from streams.targets import get_target
     is_flag=True,
     help="Re-read every package instead of createrepo_c --update.",
 )
+@variant_option
 @json_option
 def command(
     recipe: str,
@@ -66,6 +67,7 @@ def command(
     baseurl: str | None,
     sign_key: str | None,
     no_update: bool,
+    variant: str | None,
     as_json: bool,
 ) -> None:
     """Publish RECIPE's built RPMs as a dnf repository with a NAME-stream.repo file.
@@ -73,7 +75,7 @@ def command(
     Re-running is incremental: unchanged RPMs are neither copied nor signed again and
     createrepo_c reuses their metadata.
     """
-    rec = open_recipe(recipe)
+    rec = variant_recipe(open_recipe(recipe), variant)
     tname = get_target(target or rec.stream.targets[0]).name
     result = publish_repo(
         rpms_dir or Workspace.default(rec.name).rpms(tname),

@@ -8,7 +8,15 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from streams.cli.common import lock_file_option, open_lock, open_recipe, pick_target, stdout_console
+from streams.cli.common import (
+    lock_file_option,
+    open_lock,
+    open_recipe,
+    pick_target,
+    select_variant,
+    stdout_console,
+    variant_option,
+)
 from streams.cli.params import echo_json, json_option
 from streams.lock import LockedTarget
 
@@ -32,6 +40,7 @@ from streams.lock import LockedTarget
     "came from, and whether Fedora (and so Fedora's Copr) allows it.",
 )
 @lock_file_option
+@variant_option
 @json_option
 def command(
     recipe: str,
@@ -39,11 +48,13 @@ def command(
     origin: str | None,
     licenses: bool,
     lock_file: Path | None,
+    variant: str | None,
     as_json: bool,
 ) -> None:
     """Show the locked closure of RECIPE for one target: name, version, origin, RPM, reason."""
     rec = open_recipe(recipe)
     lock = open_lock(rec, lock_file)
+    rec, lock = select_variant(rec, lock, variant)
     t = pick_target(rec, lock, target)
     pkgs = [p for p in t.package if origin is None or p.origin == origin]
     if licenses:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from streams.cli.common import lock_file_option, seed_option
+from streams.cli.common import lock_file_option, seed_option, select_variant, variant_option
 from streams.cli.params import echo_json, json_option, progress_enabled
 from streams.lock import require_lock
 from streams.recipe import find_recipe, load_recipe
@@ -33,6 +33,7 @@ from streams.specgen import SpecPlan, Summary, plan_recipe_target, write_output
     help="Output directory (default: ./specgen/NAME/TARGET); gets SPECS/ and SOURCES/.",
 )
 @lock_file_option
+@variant_option
 @click.option("--no-sources", is_flag=True, help="Write SPECS/ only; fetch no sources.")
 @seed_option
 @click.option("-j", "--jobs", default=8, show_default=True, help="Parallel downloads.")
@@ -42,6 +43,7 @@ def command(
     target: str | None,
     output: Path | None,
     lock_file: Path | None,
+    variant: str | None,
     no_sources: bool,
     seeds: tuple[Path, ...],
     jobs: int,
@@ -56,6 +58,7 @@ def command(
     """
     rec = load_recipe(find_recipe(recipe))
     lock = require_lock(rec, lock_file)
+    rec, lock = select_variant(rec, lock, variant)
     plan = plan_recipe_target(rec, lock, target, SourceInfoStore(seeds=seeds))
     out = output or Path("specgen") / rec.name / plan.target
     summary = _write(plan, out, not no_sources, jobs, progress_enabled() and not as_json)

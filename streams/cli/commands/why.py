@@ -9,7 +9,15 @@ from pathlib import Path
 import click
 from packaging.utils import canonicalize_name
 
-from streams.cli.common import lock_file_option, open_lock, open_recipe, pick_target, stdout_console
+from streams.cli.common import (
+    lock_file_option,
+    open_lock,
+    open_recipe,
+    pick_target,
+    select_variant,
+    stdout_console,
+    variant_option,
+)
 from streams.cli.params import echo_json, json_option
 from streams.errors import UsageError
 from streams.lock.graph import reverse_deps, runtime_graph, why_paths
@@ -24,6 +32,7 @@ from streams.lock.graph import reverse_deps, runtime_graph, why_paths
 @click.option("--depth", type=int, default=None, help="Longest path to show (edges).")
 @click.option("--limit", type=int, default=5, show_default=True, help="How many paths to show.")
 @lock_file_option
+@variant_option
 @json_option
 def command(
     recipe: str,
@@ -32,11 +41,13 @@ def command(
     depth: int | None,
     limit: int,
     lock_file: Path | None,
+    variant: str | None,
     as_json: bool,
 ) -> None:
     """Show the dependency paths from the application to DIST and the decision on its origin."""
     rec = open_recipe(recipe)
     lock = open_lock(rec, lock_file)
+    rec, lock = select_variant(rec, lock, variant)
     t = pick_target(rec, lock, target)
     name = canonicalize_name(dist)
     pkg = t.packages().get(name)
