@@ -366,6 +366,19 @@ Command = Annotated[str, AfterValidator(check_command)]
 PythonVersion = Annotated[str, AfterValidator(check_python)]
 RpmDep = Annotated[str, AfterValidator(check_rpm_dep)]
 Url = Annotated[str, AfterValidator(check_url)]
+
+
+def check_spec_path(value: str) -> str:
+    """A spec file named relative to the recipe (whether it exists is checked on load)."""
+    if posixpath.isabs(value) or not value.endswith(".spec") or "\\" in value:
+        raise bad(
+            f"spec {value!r} is not a relative path to a .spec file",
+            'a path relative to the recipe, e.g. "specs/torch.spec"',
+        )
+    return value
+
+
+SpecPath = Annotated[str, AfterValidator(check_spec_path)]
 Sha256 = Annotated[str, AfterValidator(check_sha256)]
 DistList = Annotated[tuple[DistName, ...], _unique("distribution")]
 EnvName = Annotated[str, AfterValidator(check_env_name)]
@@ -545,6 +558,11 @@ class PackageSettings(BaseModel):
     """SPDX license expression of the package as the packager reviewed it (its license files
     read): replaces what its metadata declares; the libraries bundled in its wheel are still
     added."""
+
+    spec: SpecPath | None = None
+    """A packager-owned spec used instead of the generated one, relative to the recipe, e.g.
+    ``"specs/torch.spec"`` (start one from Fedora's with ``streams adopt``): it loads the
+    stream's macros from the include specgen writes beside it (docs/adopt.md)."""
 
     env: dict[EnvName, EnvValue] = Field(default_factory=dict)
     """Environment variables exported before its build (``%build``), e.g.

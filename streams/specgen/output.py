@@ -16,12 +16,13 @@ import os
 import platform
 import shutil
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
+from streams.errors import SpecGenError
 from streams.infra.fsutil import atomic_write_bytes, atomic_write_text
 from streams.lock import Lock, LockedTarget
 from streams.recipe import Recipe
@@ -38,8 +39,10 @@ from streams.sources import (
     sha256_file,
     verified,
 )
+from streams.specgen.adopt import OwnedSpec, own_spec
 from streams.specgen.context import (
     INSTALL_HELPER,
+    SpecContext,
     SpecPlan,
     StreamSettings,
     build_contexts,
@@ -56,6 +59,7 @@ __all__ = [
     "plan_recipe_target",
     "plan_target",
     "render_plan",
+    "with_owned_specs",
     "write_output",
 ]
 
@@ -151,7 +155,7 @@ def plan_recipe_target(
         target = wanted[0] if wanted else recipe.stream.targets[0]
     locked = lock.get_target(target)
     interpreter = HOST_PYTHON if target == HOST else recipe.interpreter_for(target).executable
-    return plan_target(
+    plan = plan_target(
         StreamSettings.from_recipe(recipe),
         locked,
         store,
@@ -160,11 +164,51 @@ def plan_recipe_target(
         date=changelog_date(os.environ.get("SOURCE_DATE_EPOCH")),
         fetch=fetch,
     )
+    return with_owned_specs(plan, recipe)
+
+
+def with_owned_specs(plan: SpecPlan, recipe: Recipe) -> SpecPlan:
+    """``plan`` with the packager-owned spec of every ``[packages.X] spec`` the plan bundles
+    in place of the generated one (docs/adopt.md)."""
+    owned = {
+        str(canonicalize_name(name)): settings.spec
+        for name, settings in recipe.packages.items()
+        if settings.spec
+    }
+    if not owned:
+        return plan
+    base = recipe.path.parent if recipe.path else Path.cwd()
+    specs: list[SpecContext] = []
+    warnings = list(plan.warnings)
+    for ctx in plan.specs:
+        rel = owned.get(str(ctx.variables.get("dist", ""))) if ctx.source else None
+        if rel is None:
+            specs.append(ctx)
+            continue
+        path = base / rel
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SpecGenError(
+                f"{path}: cannot read the packager's spec: {exc}",
+                hint=f"[packages.{ctx.variables['dist']}] spec names a file beside the recipe",
+            ) from None
+        beside = {p.name for p in path.parent.iterdir() if p.is_file()}
+        spec, notes = own_spec(ctx, text, path, beside)
+        specs.append(spec)
+        warnings += notes
+    return replace(plan, specs=tuple(specs), warnings=tuple(warnings))
 
 
 def render_plan(plan: SpecPlan) -> list[RenderedSpec]:
     """Render every spec of ``plan`` (pure, deterministic)."""
-    return [RenderedSpec(s.filename, render(s.template, dict(s.variables))) for s in plan.specs]
+    return [
+        RenderedSpec(
+            s.filename,
+            s.text if isinstance(s, OwnedSpec) else render(s.template, dict(s.variables)),
+        )
+        for s in plan.specs
+    ]
 
 
 def fetch_sources(
@@ -209,6 +253,15 @@ def fetch_sources(
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         names = list(pool.map(one, [*sources, *vendors]))
     atomic_write_bytes(dest / INSTALL_HELPER, install_helper_text().encode("utf-8"))
+    # packager-owned specs: the include, and their own sources and patches
+    for spec in plan.specs:
+        if isinstance(spec, OwnedSpec):
+            for filename, text in spec.files:
+                atomic_write_text(dest / filename, text)
+                names.append(filename)
+            for local in spec.local:
+                shutil.copyfile(local, dest / local.name)
+                names.append(local.name)
     return [*names, INSTALL_HELPER]
 
 
