@@ -265,6 +265,12 @@ def fedora_versions(
     return out
 
 
+# --constraint and --exclude: what a recipe variant adds to the resolution (uv --constraint and
+# --override, as streams.solver.upstream passes them), so a variant's closure can be recorded.
+CONSTRAINTS: list[Requirement] = []
+EXCLUDE: list[str] = []
+
+
 def compile_run(
     reqs: list[Requirement], python: str, arch: str, index: str, offline: bool, cache: Path
 ) -> dict[str, Any]:
@@ -274,6 +280,8 @@ def compile_run(
             python=python,
             arch=arch,
             index_url=index,
+            constraints=CONSTRAINTS,
+            exclude=EXCLUDE,
             offline=offline,
             uv_cache=cache,
             workdir=Path(tmp),
@@ -307,6 +315,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--arch", action="append", help="x86_64 or aarch64 (repeatable)")
     ap.add_argument("--out", type=Path, required=True, help="the index directory to (re)write")
     ap.add_argument("--index-url", default=DEFAULT_INDEX_URL)
+    ap.add_argument(
+        "--constraint",
+        action="append",
+        default=[],
+        help="a version constraint that adds no requirement (uv --constraint; repeatable)",
+    )
+    ap.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        help="a distribution dropped wherever it is required (a recipe variant's exclude)",
+    )
     ap.add_argument("--workers", type=int, default=16)
     ap.add_argument(
         "--fedora-snapshot",
@@ -334,6 +354,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     reqs = [Requirement(r) for r in args.requirements]
+    CONSTRAINTS[:] = [Requirement(c) for c in args.constraint]
+    EXCLUDE[:] = sorted(args.exclude)
     pythons = args.python or ["3.14"]
     arches = args.arch or ["x86_64"]
     out: Path = args.out.resolve()

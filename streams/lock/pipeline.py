@@ -162,7 +162,9 @@ def _runtime_view(
             ),
         )
     if ctx.client is not None:
-        fedora_requires, notes = _fedora_requirements(ctx.client, closure, result, target.arch)
+        fedora_requires, notes = _fedora_requirements(
+            ctx.client, closure, result, target.arch, exclude=recipe.excluded
+        )
         result = Reconciliation(
             tuple(
                 d if d.name not in fedora_requires else replace(d, requires=fedora_requires[d.name])
@@ -217,7 +219,12 @@ def _plain(req: Requirement) -> str:
 
 
 def _fedora_requirements(
-    client: IndexClient, closure: UpstreamClosure, result: Reconciliation, arch: str
+    client: IndexClient,
+    closure: UpstreamClosure,
+    result: Reconciliation,
+    arch: str,
+    *,
+    exclude: frozenset[NormalizedName] = frozenset(),
 ) -> tuple[dict[str, tuple[str, ...]], list[str]]:
     """The upstream ``Requires-Dist`` of the versions Fedora supplies, markers evaluated.
 
@@ -263,7 +270,9 @@ def _fedora_requirements(
                 arch=arch,
                 extras=pin.extras,
             )
-        out[name] = tuple(sorted({_plain(r) for r in reqs}))
+        out[name] = tuple(
+            sorted({_plain(r) for r in reqs if canonicalize_name(r.name) not in exclude})
+        )
     return out, notes
 
 
@@ -392,7 +401,11 @@ def lock_recipe(
     earlier = {(t.name, t.variant): t for t in lock.target}
     date, packager = lock_date(), resolve_packager(recipe)
     for rec in chosen:
-        for target in recipe_targets(rec, targets):
+        # a variant builds for its own targets: a --target it does not have is skipped
+        wanted = [t for t in targets if t == "host" or t in rec.stream.targets]
+        if targets and not wanted:
+            continue
+        for target in recipe_targets(rec, wanted):
             ctx = LockContext.for_target(rec, target, options)
             locked = lock_target(ctx, reporter)
             locked = locked.model_copy(update=_variant_fields(rec))

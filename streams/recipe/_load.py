@@ -604,6 +604,21 @@ def _semantic_problems(file: str, raw: dict[str, Any], smap: SourceMap) -> list[
                     )
                 )
             names[sname] = vname
+            listed = stream.get("targets")
+            wanted = vsec.get("targets")
+            if isinstance(listed, list) and isinstance(wanted, list):
+                for i, t in enumerate(wanted):
+                    if isinstance(t, str) and t not in listed:
+                        out.append(
+                            _problem(
+                                file,
+                                smap,
+                                ("variants", vname, "targets", i),
+                                f"variant {vname!r} targets {t!r}, which is not in stream.targets",
+                                "a variant builds for some of the stream's targets: "
+                                + ", ".join(str(x) for x in listed),
+                            )
+                        )
     return out
 
 

@@ -647,6 +647,10 @@ class VariantSection(BaseModel):
     prefix: Annotated[str, AfterValidator(check_prefix)] | None = None
     """Install root; default ``/opt/streams/`` followed by the variant's stream name."""
 
+    targets: Annotated[tuple[TargetName, ...], _unique("target")] = ()
+    """The targets this variant is built for, some of ``[stream] targets`` (default: all):
+    a variant that reuses Fedora's torch only where Fedora's torch is for the stream's Python."""
+
     requires: dict[DistName, RequirementValue] = Field(default_factory=dict)
     """Top-level requirements replaced or added, as in ``[requires]``."""
 
@@ -776,6 +780,7 @@ class Recipe(BaseModel):
             update={
                 "name": stream_name,
                 "prefix": info.prefix or _variant_prefix(self, stream_name),
+                "targets": info.targets or self.stream.targets,
             }
         )
         requires = {canonicalize_name(k): v for k, v in self.requires.items()}
