@@ -27,8 +27,9 @@ pure (text in, text out).
 
 from __future__ import annotations
 
+import datetime as _dt
 import tempfile
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -80,7 +81,14 @@ _DEP_TAGS = frozenset(
 _OWN_TAGS = frozenset({"provides", "obsoletes", "conflicts"})
 #: Fedora buildroot macros (redhat-rpm-config's forge macros) that rpm must know to parse the
 #: preamble of a spec that uses them; defined for the conversion's parse only.
-_PARSE_ONLY = ("forgemeta(z:isva)", "forgesetup(z:va)", "forgeautosetup(z:vNS:p:q)")
+_PARSE_ONLY = {
+    "forgemeta(z:isva)": "%{nil}",
+    "forgesetup(z:va)": "%{nil}",
+    "forgeautosetup(z:vNS:p:q)": "%{nil}",
+    # rpm 4.19's %{sub STRING START END} and %autosetup -C (Fedora has rpm >= 4.20)
+    "sub()": "%{lua:print(string.sub(arg[1], tonumber(arg[2]), tonumber(arg[3])))}",
+    "autosetup(a:b:cCDn:TvNS:p:)": "%{nil}",
+}
 _PY_PREFIXES = ("python3-", "python%{python3_pkgversion}-", "python%{?python3_pkgversion}-")
 _DIST_PREFIXES = ("python3dist(", "python%{python3_pkgversion}dist(")
 
@@ -206,32 +214,33 @@ def macros_text(
         "'/' .. n .. '/' .. n .. '-' .. v .. '.' .. e)}",
         "%py_provides() Provides: %{stream_name}-stream-%1",
         "%python_provide() %{nil}",
-        "%python_extras_subpkg(n:i:f:FaA) %{nil}",
-        "%pyproject_extras_subpkg(n:i:f:FaA) %{nil}",
+        "%python_extras_subpkg(-) %{nil}",
+        "%pyproject_extras_subpkg(-) %{nil}",
         # the stream decides the build requirements at lock time (the lock's build section)
-        "%pyproject_buildrequires(rRxtNwpe:g:C:) %{nil}",
+        "%pyproject_buildrequires(-) %{nil}",
         # one line each: a macro file's "\\" ends a line of the body, it cannot continue a
         # shell command
-        "%pyproject_wheel(C:) \\",
+        # -d DIR: the project in a subdirectory (pyproject-rpm-macros' option)
+        "%pyproject_wheel(C:d:) \\",
         "export PYTHONPATH=%{?stream_staging}%{stream_sitelib} \\",
         "export PATH=%{?stream_staging}%{stream_prefix}/bin:$PATH \\",
         f"{pip} wheel --no-deps --no-build-isolation --no-index "
-        "--disable-pip-version-check --wheel-dir %{stream_wheeldir} .",
+        "--disable-pip-version-check --wheel-dir %{stream_wheeldir} %{?-d*}%{!?-d:.}",
         "%py3_build() %{pyproject_wheel}",
         "%pyproject_files %{_builddir}/streams-files.list",
-        "%pyproject_install(l) %{stream_host_python} %{stream_install_helper} "
+        "%pyproject_install(-) %{stream_host_python} %{stream_install_helper} "
         "--root %{buildroot} --prefix %{stream_prefix} --sitelib %{stream_sitelib} "
         "--python-version %{stream_python_version} --interpreter %{stream_interpreter} "
         "--files %{pyproject_files} --modules %{stream_modules} %{stream_wheeldir}/*.whl",
         "%py3_install() %{pyproject_install}",
         # streams-install.py listed every installed file already
-        "%pyproject_save_files(lLM) :",
+        "%pyproject_save_files(-) :",
         "%py3_test_envvars PYTHONPATH=%{buildroot}%{stream_sitelib}:%{?stream_staging}"
         "%{stream_sitelib} PYTHONDONTWRITEBYTECODE=1 PATH=%{buildroot}%{stream_prefix}/bin:$PATH",
         "%pytest %{py3_test_envvars} %{stream_interpreter} -m pytest",
-        "%pyproject_check_import(e:tM:) %{py3_test_envvars} %{stream_interpreter} -s -B "
+        "%pyproject_check_import(-) %{py3_test_envvars} %{stream_interpreter} -s -B "
         "%{stream_install_helper} --check-imports %{stream_modules}",
-        "%py3_check_import(e:tf:) %{pyproject_check_import}",
+        "%py3_check_import(-) %{pyproject_check_import}",
         "%py_byte_compile() %1 -m compileall -q -f %2",
         "%tox echo 'streams: %%tox is not available in a stream, use %%pytest' >&2; exit 1",
         # rpmautospec's macros (Fedora's dist-git): the stream counts its own releases
@@ -282,6 +291,7 @@ def rewrite_deps(
     bundled: Collection[str],
     renames: Mapping[str, str],
     own: bool = False,
+    expand: Callable[[str], str] | None = None,
 ) -> str:
     """One dependency tag value with the stream's names.
 
@@ -290,6 +300,8 @@ def rewrite_deps(
     itself (``renames``: old name -> new) gets its new name; the rest (Fedora's packages the
     stream reuses, compilers, libraries) is kept.  ``own`` (Provides, Obsoletes, Conflicts):
     every name is made the stream's, so nothing of the base can be provided or replaced.
+    ``expand`` (the spec's macro expansion) finds a package of the spec spelled with other
+    macros (``python3-%{module}`` for ``python3-%{pypi_name}``).
     """
     out: list[str] = []
     for is_word, piece in _tokens(value):
@@ -298,10 +310,15 @@ def rewrite_deps(
             continue
         if piece.startswith("(") and piece.endswith(")"):
             inner = rewrite_deps(
-                piece[1:-1], stream=stream, bundled=bundled, renames=renames, own=own
+                piece[1:-1], stream=stream, bundled=bundled, renames=renames, own=own, expand=expand
             )
             out.append(f"({inner})")
             continue
+        if expand is not None and "%" in piece and piece not in renames:
+            expanded = expand(piece)
+            if expanded in renames:
+                out.append(renames[expanded])
+                continue
         out.append(_rewrite_word(piece, stream, bundled, renames, own))
     return "".join(out)
 
@@ -366,6 +383,7 @@ def adopt_spec(
     bundled: Collection[str],
     origin: str,
     version: str | None = None,
+    date: _dt.date = _dt.date(2026, 1, 1),
 ) -> AdoptedSpec:
     """Fedora's spec ``text`` of ``dist`` as a packager-owned spec of ``stream``.
 
@@ -373,6 +391,8 @@ def adopt_spec(
     BuildRequires are rewritten to the stream's provides; the rest is Fedora's, kept).
     ``origin``: where the spec came from, written into its header and changelog.
     ``version``: the locked version, set as ``Version:`` when it differs from Fedora's.
+    ``date``: of the ``%changelog`` entry that replaces Fedora's (the stream counts its own
+    releases from 1).
     Raises :class:`UsageError` (exit code 2) for a file ``specfile`` cannot read as a spec.
     """
     from specfile.exceptions import SpecfileException
@@ -395,7 +415,7 @@ def adopt_spec(
                 python_version="3",
                 interpreter="/usr/bin/python3",
             )
-            + "\n".join(f"%{name} %{{nil}}" for name in _PARSE_ONLY)
+            + "\n".join(f"%{name} {body}" for name, body in _PARSE_ONLY.items())
             + "\n",
             encoding="utf-8",
         )
@@ -433,11 +453,7 @@ def adopt_spec(
         for old in [source_name, *subpackages]:
             new = main_name if old == main_old else f"{stream}-stream-{old}"
             renames[old] = new
-            try:
-                expanded = spec.expand(old)
-            except SpecfileException:
-                expanded = old
-            renames.setdefault(expanded, new)
+            renames.setdefault(_expand(spec, old), new)
         if main_old == source_name:
             # the main package is the source package itself: the rpm names agree
             pass
@@ -449,11 +465,18 @@ def adopt_spec(
                     n = opts.n
                 except AttributeError:
                     continue
-                if n and str(n) in renames:
-                    opts.n = renames[str(n)]
+                if not n:
+                    continue
+                renamed = renames.get(str(n)) or renames.get(_expand(spec, str(n)))
+                if renamed:
+                    opts.n = renamed
         # tags of every package: Name, dependencies
         with spec.sections() as sections:
             package_ids = [s.id for s in sections if s.name == "package"]
+
+        def expand(text: str) -> str:
+            return _expand(spec, text)
+
         for sid in package_ids:
             with spec.tags(sid) as tags:
                 for tag in tags:
@@ -464,11 +487,20 @@ def adopt_spec(
                         tag.value = "1%{?dist}"
                     elif key in _DEP_TAGS:
                         tag.value = rewrite_deps(
-                            tag.value, stream=stream, bundled=bundled, renames=renames
+                            tag.value,
+                            stream=stream,
+                            bundled=bundled,
+                            renames=renames,
+                            expand=expand,
                         )
                     elif key in _OWN_TAGS:
                         tag.value = rewrite_deps(
-                            tag.value, stream=stream, bundled=bundled, renames=renames, own=True
+                            tag.value,
+                            stream=stream,
+                            bundled=bundled,
+                            renames=renames,
+                            own=True,
+                            expand=expand,
                         )
         if version and spec.expanded_version != version:
             notes.append(
@@ -478,12 +510,21 @@ def adopt_spec(
             spec.version = version
         _add_stream_tags(spec, main_old, renames, main_name, stream, dist, package_ids)
         _header(spec, stream, dist, origin)
-        _changelog(spec, origin)
+        _changelog(spec, origin, date)
         spec.save()
         out = path.read_text(encoding="utf-8")
     if main_old == source_name and subpackages:
         notes.append(f"no python3 subpackage found: the main package {source_name} is the stream's")
     return AdoptedSpec(out, main_name, dict(sorted(renames.items())), tuple(notes))
+
+
+def _expand(spec: Specfile, text: str) -> str:
+    from specfile.exceptions import SpecfileException
+
+    try:
+        return spec.expand(text)
+    except (SpecfileException, ValueError):
+        return text
 
 
 def _rpm_version() -> str:
@@ -562,14 +603,14 @@ def _header(spec: Specfile, stream: str, dist: str, origin: str) -> None:
         pre[load:load] = [""]
 
 
-def _changelog(spec: Specfile, origin: str) -> None:
+def _changelog(spec: Specfile, origin: str, date: _dt.date) -> None:
     with spec.sections() as sections:
         try:
             log = sections.get("changelog")
         except ValueError:
             return
         log[:] = [
-            "* Thu Jan 01 2026 streams <streams@localhost> - %{version}-1",
+            f"* {date.strftime('%a %b %d %Y')} streams <streams@localhost> - %{{version}}-1",
             f"- Adopted from {origin}",
             "",
         ]

@@ -231,3 +231,60 @@ def test_a_packager_spec_that_is_not_there_is_a_recipe_problem(
     err = capsys.readouterr()  # type: ignore[attr-defined]
     text = err.out + err.err
     assert message in text and f"{recipe}:9:" in text
+
+
+FEDORA_STYLE = """\
+Name:           python-uses-backend
+Version:        1.9
+Release:        %autorelease
+Summary:        Uses a backend
+License:        MIT
+Source:         %{pypi_source uses_backend}
+BuildRequires:  python3-devel
+BuildRequires:  python3dist(tinybackend)
+%description
+x.
+%package -n python3-uses-backend
+Summary:        %{summary}
+Requires:       python3dist(attrs) >= 20
+Requires:       python3dist(hello-cow)
+%description -n python3-uses-backend
+x.
+%prep
+%autosetup -n uses_backend-%{version}
+%build
+%pyproject_wheel
+%install
+%pyproject_install
+%pyproject_save_files uses_backend
+%files -n python3-uses-backend -f %{pyproject_files}
+%changelog
+%autochangelog
+"""
+
+
+def test_adopt_with_a_lock_rewrites_what_the_stream_bundles_there(
+    tmp_path: Path, capsys: object
+) -> None:
+    import shutil
+
+    from tools.devkit.specgen_sources import DEMO
+
+    for name in ("demo.toml", "demo.lock.toml"):
+        shutil.copy(DEMO / name, tmp_path / name)
+    fedora = tmp_path / "python-uses-backend.spec"
+    fedora.write_text(FEDORA_STYLE)
+    recipe = str(tmp_path / "demo.toml")
+    args = ["adopt", recipe, "uses-backend", "--from", "fedora-45", "--from-spec", str(fedora)]
+    assert main(args) == 0
+    out = (tmp_path / "specs" / "uses-backend.spec").read_text()
+    # fedora-45's lock bundles attrs, hello-cow and tinybackend: the stream's names
+    assert "BuildRequires:  demo-stream-python3dist(tinybackend)" in out
+    assert "Requires:       demo-stream-python3dist(attrs) >= 20" in out
+    assert "Requires:       demo-stream-python3dist(hello-cow)" in out
+    assert "Version:        2.0" in out  # the locked version, with a note
+    assert "check that its patches still apply" in capsys.readouterr().out  # type: ignore[attr-defined]
+    # fedora-44 reuses Fedora's attrs: kept as Fedora's
+    args = [*args[:4], "fedora-44", *args[5:], "-o", str(tmp_path / "f44.spec")]
+    assert main(args) == 0
+    assert "Requires:       python3dist(attrs) >= 20" in (tmp_path / "f44.spec").read_text()

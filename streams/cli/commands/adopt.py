@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from pathlib import Path
 
 import click
@@ -98,7 +99,13 @@ def command(
         else:
             notes.append(f"{dist} is not bundled by {rec.name} for {target.name}")
     adopted = adopt_spec(
-        text, stream=rec.name, dist=dist, bundled=bundled, origin=origin, version=version
+        text,
+        stream=rec.name,
+        dist=dist,
+        bundled=bundled,
+        origin=origin,
+        version=version,
+        date=_dt.datetime.now(_dt.UTC).date(),
     )
     notes += adopted.notes
     base = rec.path.parent if rec.path else Path.cwd()
