@@ -16,9 +16,20 @@ koji-project/koji @2083513
   fault, BuildError 1005), ``getTaskChildren``, ``cancelTask``, ``listBuilds(taskID=)``,
   ``listTagged(tag, inherit, latest)``.
 
-Time is simulated: every ``getTaskInfo`` poll round (one ``multiCall`` or one plain call) is a
-tick; a task is FREE, then OPEN, then CLOSED or FAILED after its scripted number of ticks.  A
-task whose ``wait_builds`` are not all built yet stays FREE.
+* ``cancelTask`` follows ``Task.cancel``: a CANCELED task stays so, a CLOSED or FAILED one is
+  left as it is and the call still returns nothing -- no fault -- so a client learns that its
+  cancel came too late only from the next ``getTaskInfo``;
+* ``listTasks(opts, queryOpts)`` with the ``method``, ``state``, ``createdAfter`` and ``decode``
+  options (``kojihub.RootExports.listTasks``).
+
+Time has two modes.  Simulated (the default): every ``getTaskInfo`` poll round (one
+``multiCall`` or one plain call) is a tick; a task is FREE, then OPEN, then CLOSED or FAILED
+after its scripted number of ticks.  Wall clock (``serve_koji(wall_clock=True)``): a thread
+moves tasks on, a task runs its scripted ``seconds`` once OPEN, however often it is polled,
+so a task can start and end between two polls.  Either way a task whose ``wait_builds`` are
+not all built yet stays FREE.  ``hub.restart(down=1.0)`` stops answering (connections are
+refused) for ``down`` seconds and comes back on the same port with the same state, as a hub
+restarted by its admin does.
 """
 
 from __future__ import annotations
@@ -51,6 +62,8 @@ class Task:
     ticks_left: int = 2
     outcome: int = CLOSED
     create_ts: float = field(default_factory=time.time)
+    seconds: float = 1.0
+    opened_at: float | None = None
 
 
 @dataclass
@@ -68,14 +81,39 @@ class FakeKoji:
     tag_parents: dict[str, list[str]] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
     logged_in: bool = False
-    _scripts: dict[str, tuple[int, int]] = field(default_factory=dict)
+    sessions: dict[str, str] = field(default_factory=dict)
+    """Open sessions, id -> key: each login is its own session, and a logout (which the
+    client also sends when a ``ClientSession`` is garbage-collected) closes only its own."""
+    _scripts: dict[str, tuple[int, int, float]] = field(default_factory=dict)
     _headers: dict[str, str] = field(default_factory=dict)
+    wall_clock: bool = False
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    restart: Any = None
+    """``restart(down=seconds)``: set by :func:`serve_koji`."""
 
     # -- test API --------------------------------------------------------------------------
-    def script(self, package: str, *, fail: bool = False, ticks: int = 2) -> None:
-        self._scripts[package] = (FAILED if fail else CLOSED, ticks)
+    def script(
+        self, package: str, *, fail: bool = False, ticks: int = 2, seconds: float = 1.0
+    ) -> None:
+        self._scripts[package] = (FAILED if fail else CLOSED, ticks, seconds)
+
+    def advance(self) -> None:
+        """Wall-clock mode: move every task to where its clock says (the clock thread)."""
+        with self.lock:
+            built = {b["nvr"] for b in self.builds}
+            now = time.monotonic()
+            for t in sorted(self.tasks.values(), key=lambda t: t.id):
+                if t.state == FREE and set(t.opts.get("wait_builds") or ()) <= built:
+                    t.state, t.opened_at = OPEN, now
+                elif t.state == OPEN and t.opened_at is not None and now - t.opened_at >= t.seconds:
+                    t.state = t.outcome
+                    if t.state == CLOSED and not t.opts.get("scratch"):
+                        self._add_build(t)
+                        built.add(t.nvr)
 
     def tick(self) -> None:
+        if self.wall_clock:
+            return
         built = {b["nvr"] for b in self.builds}
         for t in sorted(self.tasks.values(), key=lambda t: t.id):
             if t.state in (CLOSED, FAILED, CANCELED):
@@ -114,17 +152,23 @@ class FakeKoji:
 
     # -- hub methods -------------------------------------------------------------------------
     def _auth(self) -> None:
-        if not self.logged_in or self._headers.get("Koji-Session-Key") != self.session_key:
+        sid = self._headers.get("Koji-Session-Id", "")
+        key = self._headers.get("Koji-Session-Key")
+        if sid not in self.sessions or self.sessions[sid] != key:
             raise Fault(1002, "AuthError: not logged in")
 
     def login(self, user: str, password: str, opts: Any = None) -> dict[str, Any]:
         if (user, password) != (self.user, self.password):
             raise Fault(1002, "AuthError: invalid username or password")
         self.logged_in = True
-        return {"session-id": 1, "session-key": self.session_key, "header-auth": True}
+        sid = len(self.sessions) + 1
+        key = self.session_key if sid == 1 else f"{self.session_key}-{sid}"
+        self.sessions[str(sid)] = key
+        return {"session-id": sid, "session-key": key, "header-auth": True}
 
     def logout(self, session_id: Any = None) -> None:
-        self.logged_in = False
+        self.sessions.pop(self._headers.get("Koji-Session-Id", ""), None)
+        self.logged_in = bool(self.sessions)
 
     def checkUpload(self, path: str, name: str, **kw: Any) -> None:
         raise Fault(1000, "GenericError: fast upload not supported by this hub")
@@ -165,9 +209,11 @@ class FakeKoji:
             raise Fault(1000, f"GenericError: no such uploaded file {src}")
         nvr = src.rsplit("/", 1)[-1].removesuffix(".src.rpm")
         name = nvr.rsplit("-", 2)[0]
-        outcome, ticks = self._scripts.get(name, (CLOSED, 2))
+        outcome, ticks, seconds = self._scripts.get(name, (CLOSED, 2, 1.0))
         tid = 100 + len(self.tasks) + 1
-        self.tasks[tid] = Task(tid, src, target, dict(opts or {}), name, nvr, FREE, ticks, outcome)
+        self.tasks[tid] = Task(
+            tid, src, target, dict(opts or {}), name, nvr, FREE, ticks, outcome, seconds=seconds
+        )
         return tid
 
     def _task(self, task_id: int) -> Task:
@@ -225,8 +271,30 @@ class FakeKoji:
         return []
 
     def cancelTask(self, task_id: int, recurse: bool = True) -> None:
+        # kojihub Task.cancel: "A task can only be canceled if it is not already in the
+        # 'CLOSED' state.  If it is, no action will be taken" -- and cancelTask returns None
         self._auth()
-        self._task(task_id).state = CANCELED
+        t = self._task(task_id)
+        if t.state not in (CLOSED, FAILED, CANCELED):
+            t.state = CANCELED
+
+    def listTasks(self, opts: Any = None, queryOpts: Any = None) -> list[dict[str, Any]]:
+        opts = dict(opts or {})
+        out = []
+        for t in sorted(self.tasks.values(), key=lambda t: t.id):
+            if opts.get("method") not in (None, "build"):
+                continue
+            if "state" in opts and t.state not in opts["state"]:
+                continue
+            if "createdAfter" in opts and t.create_ts <= float(opts["createdAfter"]):
+                continue
+            info = self.getTaskInfo(t.id)
+            assert info is not None
+            request = [t.src, t.target, t.opts]
+            # undecoded, the request is the XML-RPC text of the call's params
+            info["request"] = request if opts.get("decode") else repr(request)
+            out.append(info)
+        return out
 
     def listBuilds(self, taskID: int | None = None, **kw: Any) -> list[dict[str, Any]]:
         return [b for b in self.builds if taskID is None or b["task_id"] == taskID]
@@ -252,11 +320,9 @@ class FakeKoji:
 
 
 def _dispatcher(state: FakeKoji) -> Any:
-    lock = threading.Lock()
-
     class Dispatcher:
         def _dispatch(self, method: str, params: tuple[Any, ...]) -> Any:
-            with lock:
+            with state.lock:
                 state.calls.append(method)
                 args, kwargs = koji.decode_args(*params)
                 if method == "multiCall":
@@ -275,7 +341,17 @@ def _dispatcher(state: FakeKoji) -> Any:
 
         def _call(self, method: str, args: Any, kwargs: Any) -> Any:
             fn = getattr(state, method, None)
-            if fn is None or method.startswith("_") or method in ("script", "tick"):
+            if (
+                fn is None
+                or method.startswith("_")
+                or method
+                in (
+                    "script",
+                    "tick",
+                    "advance",
+                    "restart",
+                )
+            ):
                 raise Fault(1000, f"GenericError: Invalid method: {method}")
             return fn(*args, **kwargs)
 
@@ -297,19 +373,54 @@ def serve_koji(**kwargs: Any) -> Iterator[FakeKoji]:
             state._headers = {k: v for k, v in self.headers.items()}
             super().do_POST()
 
-    server = SimpleXMLRPCServer(
-        ("127.0.0.1", 0), requestHandler=Handler, allow_none=True, logRequests=False
-    )
-    server.register_instance(_dispatcher(state))
-    host, port = server.server_address[:2]
+    def start(port: int) -> tuple[SimpleXMLRPCServer, threading.Thread]:
+        SimpleXMLRPCServer.allow_reuse_address = True
+        server = SimpleXMLRPCServer(
+            ("127.0.0.1", port), requestHandler=Handler, allow_none=True, logRequests=False
+        )
+        server.register_instance(_dispatcher(state))
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        thread.start()
+        return server, thread
+
+    current = [start(0)]
+    host, port = current[0][0].server_address[:2]
     state.url = f"http://{host!s}:{port}/kojihub"
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-    )
-    thread.start()
-    try:
-        yield state
-    finally:
+
+    def stop() -> None:
+        server, thread = current[0]
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+    def restart(down: float = 1.0) -> threading.Thread:
+        """Stop the hub now and bring it back after ``down`` seconds (in a thread)."""
+        stop()
+
+        def back() -> None:
+            time.sleep(down)
+            current[0] = start(int(port))
+
+        t = threading.Thread(target=back, name="fake-koji-restart", daemon=True)
+        t.start()
+        return t
+
+    state.restart = restart
+    halt = threading.Event()
+
+    def clock() -> None:
+        while not halt.wait(0.02):
+            state.advance()
+
+    ticker = threading.Thread(target=clock, name="fake-koji-clock", daemon=True)
+    if state.wall_clock:
+        ticker.start()
+    try:
+        yield state
+    finally:
+        halt.set()
+        stop()
+        if ticker.is_alive():
+            ticker.join(timeout=5)
