@@ -49,6 +49,10 @@ class BuildRequest:
     scratch: bool = False
     allow_network: bool = False
     """Local backend: run rpmbuild with the host's network (default: a network namespace)."""
+    poll_interval: float | None = None
+    """Copr and Koji: seconds before the first poll; it backs off while nothing changes
+    (:class:`~streams.builders.base.Poller`).  None: the backend's default (Copr 10 s, Koji
+    20 s)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +141,15 @@ class BuildSession:
             settings = CoprSettings.from_recipe(self.recipe)
             if not connect:
                 return CoprBackend(None, settings, ws.srpm_provider(), reporter=reporter)
-            return CoprBackend.connect(settings, ws.srpm_provider(), reporter=reporter)
+            from streams.builders.copr import DEFAULT_POLL
+
+            return CoprBackend.connect(
+                settings,
+                ws.srpm_provider(),
+                reporter=reporter,
+                poll_interval=req.poll_interval or DEFAULT_POLL,
+            )
+        from streams.builders.koji import DEFAULT_POLL as KOJI_POLL
         from streams.builders.koji import KojiBackend, koji_session
 
         if not connect:
@@ -156,6 +168,7 @@ class BuildSession:
             koji_targets=req.koji_targets,
             scratch=req.scratch,
             reporter=reporter,
+            poll_interval=req.poll_interval or KOJI_POLL,
         )
 
     def _copr_gate(self) -> None:

@@ -53,6 +53,9 @@ log = logging.getLogger(__name__)
 
 FREE, OPEN, CLOSED, CANCELED, ASSIGNED, FAILED = range(6)
 DONE = {CLOSED, CANCELED, FAILED}
+DEFAULT_POLL = 20.0
+"""Seconds between two polls at first; :class:`~streams.builders.base.Poller` backs off to two
+minutes while nothing changes."""
 OUTAGE = 600.0
 """Seconds a hub may stay unreachable (a restart) before the run stops with ``--resume``."""
 SUBMIT_SLACK = 300.0
@@ -144,7 +147,7 @@ class KojiBackend:
         *,
         koji_targets: Mapping[str, str] | None = None,
         scratch: bool = False,
-        poll_interval: float = 20.0,
+        poll_interval: float = DEFAULT_POLL,
         weburl: str | None = None,
         reporter: Reporter | None = None,
         sleep: Callable[[float], None] = time.sleep,

@@ -33,7 +33,13 @@ Modules: :mod:`._config` (project settings, client configuration, redaction), :m
 from __future__ import annotations
 
 from streams.builders.copr._api import CoprApi
-from streams.builders.copr._backend import LIST_THRESHOLD, PAGE, TERMINAL, CoprBackend
+from streams.builders.copr._backend import (
+    DEFAULT_POLL,
+    LIST_THRESHOLD,
+    PAGE,
+    TERMINAL,
+    CoprBackend,
+)
 from streams.builders.copr._config import (
     DEFAULT_URL,
     ENV_KEYS,
@@ -46,6 +52,7 @@ from streams.builders.copr._dryrun import chroots_for, render_dry_run
 from streams.builders.copr._gate import copr_destination, refuse_unless_allowed
 
 __all__ = [
+    "DEFAULT_POLL",
     "DEFAULT_URL",
     "ENV_KEYS",
     "LIST_THRESHOLD",

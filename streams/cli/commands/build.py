@@ -61,6 +61,7 @@ class _LiveReporter(Reporter):
         table.add_row(
             f"[bold]{counts['succeeded']}[/] built, {counts['building']} building, "
             f"{counts['pending']} pending, [red]{counts['failed']}[/] failed, "
+            f"{counts['orphaned']} orphaned, "
             f"{counts['skipped']} skipped  ({now - self.t0:.0f}s)"
         )
         for (name, target), t in sorted(self.running.items(), key=lambda kv: kv[1]):
@@ -74,8 +75,8 @@ class _LiveReporter(Reporter):
             self.running[(name, target)] = time.monotonic()
         else:
             self.running.pop((name, target), None)
-            if state in ("failed",):
-                self.notes.append(f"[red]failed[/] {name} ({target}): {detail}")
+            if state in ("failed", "orphaned"):
+                self.notes.append(f"[red]{state}[/] {name} ({target}): {detail}")
         self.live.update(self._render())
 
     def message(self, text: str) -> None:
@@ -104,7 +105,7 @@ class _LineReporter(Reporter):
 
     def _say(self, text: str) -> None:
         counts = self.state.counts()
-        done = counts["succeeded"] + counts["failed"] + counts["skipped"]
+        done = counts["succeeded"] + counts["failed"] + counts["skipped"] + counts["orphaned"]
         elapsed = time.monotonic() - self.t0
         with self._lock:
             progress_line(f"[{done}/{self.total}] {text}  ({_fmt_duration(elapsed) or '0s'})")
@@ -147,7 +148,7 @@ def _print_summary(outcome: BuildOutcome, targets: list[str]) -> None:
             rec = recs.get(t)
             if rec is None:
                 continue
-            if rec.state in ("failed",) and rec.logs:
+            if rec.state in ("failed", "orphaned") and rec.logs:
                 where = rec.logs[-1]
                 break
             if rec.state == "skipped":
@@ -215,6 +216,14 @@ def _print_summary(outcome: BuildOutcome, targets: list[str]) -> None:
 )
 @click.option("--scratch", is_flag=True, help="Koji scratch builds (never tagged).")
 @click.option(
+    "--poll-interval",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    metavar="SECONDS",
+    help="Copr, Koji: seconds between polls at first (default 10 for Copr, 20 for Koji); "
+    "backs off up to 2 minutes while nothing changes.",
+)
+@click.option(
     "--allow-network",
     is_flag=True,
     help="Local backend: let rpmbuild reach the network (default: none, as in mock, Copr "
@@ -236,6 +245,7 @@ def command(
     koji_hub: str | None,
     koji_targets: tuple[str, ...],
     scratch: bool,
+    poll_interval: float | None,
     allow_network: bool,
     as_json: bool,
 ) -> None:
@@ -270,6 +280,7 @@ def command(
         koji_targets=koji_map,
         scratch=scratch,
         allow_network=allow_network,
+        poll_interval=poll_interval,
     )
     if allow_network and backend == "local":
         click.echo(
