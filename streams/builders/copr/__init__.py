@@ -12,9 +12,17 @@ Protocol facts are in ``docs/reference/contracts.md`` §1 (fedora-copr/copr @5d3
   (``builds_logic.setup_batch``).  So batches == generations.
 * Copr starts a batch once the batch before it *finished*, failed or not.  So when a build
   fails, streams cancels the builds of its dependants at once (``build_proxy.cancel``) and marks
-  them skipped.
-* Build ids are written into the plan state as soon as Copr returns them; ``--resume`` submits
-  only what did not succeed and re-attaches to builds that are still running.
+  them skipped.  A build that ended first is refused (409 "Cannot cancel build N",
+  ``BuildsLogic.cancel_build``); it stays watched and, if it succeeded, is recorded orphaned.
+* A batch that finished cannot be joined ("Batch N is already finished"; a finished build
+  outside any batch cannot get one: ``models.Build.batching_user_error``, 400): the build
+  opens a new batch after the same predecessor and the rest of its generation joins it.
+* A record is ``building`` without a build id while its submission is in flight, and gets the
+  id as soon as Copr returns it.  A create that failed with a 5xx or a lost connection is
+  looked up in the project's newest builds (same SRPM file name in ``source_package.url``,
+  same chroots) before it is retried, and so is an in-flight record on ``--resume``: nothing
+  is submitted twice.  ``--resume`` submits only what did not succeed and re-attaches to
+  builds that are still running.
 
 API calls for a fresh run of P packages in G generations on C chroots: ``1`` project get
 ``+ 1`` add or edit when needed ``+ P`` submissions ``+`` polling.  Polling asks each watched
