@@ -392,13 +392,14 @@ def lock_recipe(
         policy=LockedPolicy(licenses=recipe.policy.licenses, binaries=recipe.policy.binaries),
     )
     chosen = recipe_variants(recipe, variants)
+    earlier: dict[tuple[str, str], LockedTarget] = {}
     if previous is not None and previous.stream == recipe.name:
+        earlier = {(t.name, t.variant): t for t in previous.target}
         keep = set(recipe.stream.targets) | {"host"}
         kinds = set(recipe.variants) or {""}
         for t in previous.target:
             if t.name in keep and t.variant in kinds:
                 lock = lock.with_target(t)
-    earlier = {(t.name, t.variant): t for t in lock.target}
     date, packager = lock_date(), resolve_packager(recipe)
     for rec in chosen:
         # a variant builds for its own targets: a --target it does not have is skipped
@@ -409,9 +410,14 @@ def lock_recipe(
             ctx = LockContext.for_target(rec, target, options)
             locked = lock_target(ctx, reporter)
             locked = locked.model_copy(update=_variant_fields(rec))
+            before = earlier.get((target.name, rec.variant_name))
+            if before is None and rec.variant_name and rec.name == recipe.name:
+                # the variant that keeps the stream's own name continues what the stream
+                # shipped before it had variants: same packages, Releases go on from there
+                before = earlier.get((target.name, ""))
             locked = stamp_target(
                 locked,
-                earlier.get((target.name, rec.variant_name)),
+                before,
                 rec,
                 date=date,
                 packager=packager,

@@ -99,6 +99,10 @@ def _sha(data: object) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+_LATER_SETTINGS = ("env", "spec")
+"""``[packages.NAME]`` keys newer than the revision digests (see :func:`_inputs`)."""
+
+
 def _inputs(pkg: LockedPackage, target: LockedTarget, recipe: Recipe) -> dict[str, object]:
     by_name = {str(canonicalize_name(p.name)): p for p in target.package}
     deps = {}
@@ -108,7 +112,12 @@ def _inputs(pkg: LockedPackage, target: LockedTarget, recipe: Recipe) -> dict[st
             # a bundled dependency is required at its exact version; a reused one by the
             # requirement's own range (Fedora's updates do not change the spec)
             deps[name] = [dep.origin, dep.version if dep.origin == "bundle" else ""]
-    settings = recipe.package_settings(pkg.name)
+    settings = recipe.package_settings(pkg.name).model_dump(mode="json")
+    for key in _LATER_SETTINGS:
+        # settings added after revisions existed count only when set: adding a setting to the
+        # recipe format must not rebuild every package of every stream
+        if not settings.get(key):
+            settings.pop(key, None)
     return {
         "version": pkg.version,
         "sources": sorted([s.kind, s.sha256] for s in pkg.sources),
@@ -119,7 +128,7 @@ def _inputs(pkg: LockedPackage, target: LockedTarget, recipe: Recipe) -> dict[st
         "build-only": pkg.build_only,
         "target": [target.python, target.interpreter, target.interpreter_main],
         "prefix": recipe.prefix,
-        "settings": settings.model_dump(mode="json"),
+        "settings": settings,
     }
 
 

@@ -1,5 +1,6 @@
-"""vLLM 0.33.0, the reference stream, locked offline on the embedded Fedora snapshots against
-the recorded real-world index (tests/data/index/vllm)."""
+"""vLLM 0.33.0, the reference stream's cuda variant, locked offline on the embedded Fedora
+snapshots against the recorded real-world index (tests/data/index/vllm); its cpu variant
+(base-first on Fedora's torch) against the index recorded for it (tests/data/index/vllm-cpu)."""
 
 from __future__ import annotations
 
@@ -25,9 +26,36 @@ def vllm_lock(tmp_path_factory: pytest.TempPathFactory) -> Lock:
     work = tmp_path_factory.mktemp("vllm")
     recipe = work / "vllm.toml"
     shutil.copy(ROOT / "recipes" / "vllm.toml", recipe)
-    code = main(["lock", str(recipe), "--offline", "--index-url", str(INDEX), "--seed", str(SEEDS)])
+    args = ["lock", str(recipe), "--variant", "cuda", "--offline", "--index-url", str(INDEX)]
+    code = main([*args, "--seed", str(SEEDS)])
     assert code == 0
-    return read_lock(lock_path(recipe))
+    lock = read_lock(lock_path(recipe))
+    assert lock.variants == ("cuda",)
+    return lock.for_variant("cuda")
+
+
+def test_the_cpu_variant_locks_offline_base_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The Fedora-clean cpu variant against its recorded index: Fedora 44's torch is reused,
+    vLLM is the newest release that works with it, nothing non-free or prebuilt is bundled
+    (its policy is licenses = "fedora", binaries = "build": the lock would fail otherwise)."""
+    recipe = tmp_path / "vllm.toml"
+    shutil.copy(ROOT / "recipes" / "vllm.toml", recipe)
+    index = ROOT / "tests" / "data" / "index" / "vllm-cpu" / "simple"
+    args = ["lock", str(recipe), "--variant", "cpu", "--offline", "--index-url", str(index)]
+    code = main([*args, "--seed", str(SEEDS)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "fedora-44-x86_64 (cpu):" in out and "fedora-45" not in out
+    cpu = read_lock(lock_path(recipe)).for_variant("cpu")
+    assert cpu.stream == "vllm-cpu" and cpu.policy is not None
+    assert (cpu.policy.licenses, cpu.policy.binaries) == ("fedora", "build")
+    (t,) = cpu.target
+    names = t.packages()
+    assert (names["torch"].origin, names["torch"].version) == ("fedora", "2.9.1")
+    assert names["vllm"].origin == "bundle" and names["vllm"].version == "0.16.0"
+    assert violations(t) == []
 
 
 def test_both_targets_locked(vllm_lock: Lock) -> None:
@@ -114,7 +142,7 @@ def test_native_sdists_have_their_compiler_and_fedora_tools(vllm_lock: Lock) -> 
     from streams.targets import get_target
 
     store = SourceInfoStore(root=Path("/nonexistent-streams-store"), seeds=[SEEDS])
-    recipe = load_recipe(ROOT / "recipes" / "vllm.toml")
+    recipe = load_recipe(ROOT / "recipes" / "vllm.toml").variant("cuda")
     compilers = {"gcc", "gcc-c++", "clang", "rust", "cargo"}
     for t in vllm_lock.target:
         native = fedora = 0

@@ -117,18 +117,12 @@ def test_torch_2_12_0_linux_markers_apply(f45: BaseRepos) -> None:
     # cuda-toolkit[cudart,...,nvtx]==13.0.2; platform_system == "Linux" /
     # pyyaml; extra == "pyyaml"
     reqs = _requires(f45, "python3-torch")
-    assert "python3.15dist(triton) = 3.7" in reqs
     assert "python3.15dist(setuptools) < 82~~" in reqs
-    assert (
-        "(python3.15dist(nvidia-cublas) <= 13.1.1.3 with python3.15dist(nvidia-cublas) >= 13.1.0.3)"
-        in reqs
-    )
-    assert {
-        "python3.15dist(cuda-toolkit) = 13.0.2",
-        "python3.15dist(cuda-toolkit[nvtx]) = 13.0.2",
-    } <= set(reqs)
     assert not [r for r in reqs if "pyyaml" in r]
     assert "python3dist(torch) = 2.12" in _provides(f45, "python3-torch")
+    # what PyPI's CUDA build alone adds (tools/snapshots/binary-release-requirements.toml) is
+    # not required by Fedora's torch, built from source without CUDA
+    assert not [r for r in reqs if "triton" in r or "nvidia" in r or "cuda" in r], reqs
 
 
 @pytest.mark.parametrize("name", sorted(SNAPSHOTS))

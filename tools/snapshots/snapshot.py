@@ -33,9 +33,13 @@ The pure part is :func:`build_snapshot` (rows + interpreters + metadata in, pack
 from __future__ import annotations
 
 import calendar
+import fnmatch
+import re
 import time
+import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Protocol
 
@@ -379,6 +383,31 @@ def _provides(row: TableRow, python: str, pep440: Version | None) -> list[str]:
     return dist_provide(str(row.dist_name), pep440, python, True, extra=extra)
 
 
+BINARY_RELEASE_REQUIREMENTS = Path(__file__).with_name("binary-release-requirements.toml")
+
+
+@cache
+def binary_release_drops() -> dict[NormalizedName, tuple[str, ...]]:
+    """``binary-release-requirements.toml``: per distribution, the name patterns of the
+    requirements its PyPI binary release adds and Fedora's source build does not have."""
+    with BINARY_RELEASE_REQUIREMENTS.open("rb") as f:
+        data = tomllib.load(f)
+    return {canonicalize_name(k): tuple(v["drop"]) for k, v in data.items()}
+
+
+def source_build_requirements(dist: str, requires_dist: Sequence[str]) -> list[str]:
+    """``requires_dist`` without what the distribution's binary release alone adds."""
+    drops = binary_release_drops().get(canonicalize_name(dist), ())
+    if not drops:
+        return list(requires_dist)
+    out = []
+    for text in requires_dist:
+        name = canonicalize_name(re.split(r"[\s;\[(<>=!~]", text.strip(), maxsplit=1)[0])
+        if not any(fnmatch.fnmatchcase(name, pattern) for pattern in drops):
+            out.append(text)
+    return out
+
+
 def _requires(
     row: TableRow, python: str, md: CoreMetadata | Exception | None
 ) -> tuple[list[str], str | None]:
@@ -392,7 +421,7 @@ def _requires(
     try:
         return (
             requires_for(
-                md.requires_dist,
+                source_build_requirements(row.dist_name, md.requires_dist),
                 python=python,
                 extras=extras,
                 arch=MARKER_ARCH,
