@@ -28,8 +28,9 @@ pure (text in, text out).
 from __future__ import annotations
 
 import datetime as _dt
+import re
 import tempfile
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,10 +38,12 @@ from typing import TYPE_CHECKING
 from packaging.utils import canonicalize_name
 
 from streams.errors import SpecGenError, UsageError
+from streams.solver.versions import rpm_version
 from streams.specgen import naming
 from streams.specgen.context import INSTALL_HELPER, SpecContext
 
 if TYPE_CHECKING:
+    from specfile.sections import Section
     from specfile.specfile import Specfile
 
 __all__ = [
@@ -128,8 +131,13 @@ def macros_text(
     python_version: str,
     interpreter: str,
     main_python: bool = True,
+    version: str = "",
 ) -> str:
-    """The macro file (rpm's macro-file syntax) a packager-owned spec of ``dist`` loads."""
+    """The macro file (rpm's macro-file syntax) a packager-owned spec of ``dist`` loads.
+
+    ``version``: the locked (PEP 440) version; ``%stream_provide_version`` is it in the form
+    the stream's other packages require it (:func:`~streams.solver.versions.rpm_version`,
+    ``2.0`` -> ``2``), else ``%{version}``."""
     paths = naming.StreamPaths(prefix, python_version, interpreter)
     pip = (
         "%{stream_interpreter} -m pip"
@@ -144,6 +152,7 @@ def macros_text(
         f"%stream_package {naming.package_name(stream, dist)}",
         f"%stream_runtime {naming.runtime_package(stream)}",
         f"%stream_provide {naming.stream_provide(stream, dist)}",
+        f"%stream_provide_version {rpm_version(version) if version else '%{version}'}",
         f"%stream_python_version {python_version}",
         f"%stream_interpreter {interpreter}",
         "%stream_host_python /usr/bin/python3",
@@ -508,6 +517,18 @@ def adopt_spec(
                 f"{spec.expanded_version}): check that its patches still apply"
             )
             spec.version = version
+        if _fold_main(spec, main_name):
+            # the source package is the stream's package now: SRPM and RPM have the name
+            # the build plan, the state and the repository know it by
+            with spec.tags("package") as tags:
+                tags.name.value = main_name
+            renames[source_name] = main_name
+        elif main_old != source_name:
+            notes.append(
+                f"{main_name} stays a subpackage of {renames[source_name]} (its section could "
+                "not be moved to the preamble): streams build publishes the RPMs of the source "
+                f"package {main_name} only, so make it the source package by hand"
+            )
         _add_stream_tags(spec, main_old, renames, main_name, stream, dist, package_ids)
         _header(spec, stream, dist, origin)
         _changelog(spec, origin, date)
@@ -518,12 +539,136 @@ def adopt_spec(
     return AdoptedSpec(out, main_name, dict(sorted(renames.items())), tuple(notes))
 
 
-def _expand(spec: Specfile, text: str) -> str:
-    from specfile.exceptions import SpecfileException
+def _sub_name(sec: Section) -> str:
+    """The ``-n NAME`` of a section header, or ``""``."""
+    try:
+        n = sec.options.n
+    except AttributeError:
+        return ""
+    return str(n or "")
 
+
+def _fold_main(spec: Specfile, main_name: str) -> bool:
+    """Make the subpackage ``main_name`` the source package itself, when the source package
+    is no binary package (Fedora's ``python-foo`` whose only package is ``python3-foo``).
+
+    ``streams build`` knows a package by one name: its SRPM's (the publish step keeps the
+    RPMs built from the plan's source packages), so the stream's package must be the source
+    package.  The subpackage's tags (but those the preamble has: Summary, License, URL...)
+    join the preamble; its ``%description`` replaces the source package's; its other
+    sections (``%files``, scriptlets) lose their ``-n``.  False, and nothing changed, when
+    the source package has a ``%files`` of its own.
+    """
+    with spec.sections() as sections:
+        if any(
+            s.name == "files" and not _sub_name(s) and not s.options.positional for s in sections
+        ):
+            return False
+        mains = [s for s in sections if s.name == "package" and _sub_name(s) == main_name]
+        if not mains or not _outside_conditionals(sections, mains[0]):
+            return False
+        preamble = sections.get("package")
+        pre_blocks = _tag_blocks(list(preamble))
+        moved: list[str] = []
+        for tag, block in _tag_blocks(list(mains[0])):
+            if tag in _SINGLE and any(t == tag for t, _ in pre_blocks):
+                # the binary package's value wins (its License covers what it bundles),
+                # unless it only repeats the source package's (Summary: %{summary})
+                value = block[0].split(":", 1)[1].strip()
+                if value in (f"%{{{tag}}}", f"%{tag}"):
+                    continue
+                pre_blocks = [(t, block if t == tag else b) for t, b in pre_blocks]
+                continue
+            moved += block
+        preamble[:] = [line for _, b in pre_blocks for line in b]
+        while preamble and not preamble[-1].strip():
+            preamble.pop()
+        preamble.extend(["", *moved, ""])
+        sections.remove(mains[0])
+        own_description = [
+            s for s in sections if s.name == "description" and _sub_name(s) == main_name
+        ]
+        if own_description:
+            for sec in [
+                s
+                for s in sections
+                if s.name == "description" and not _sub_name(s) and not s.options.positional
+            ]:
+                # its %if/%else/%endif lines stay where they were (they may open or close
+                # a block of the sections around it), at the end of the section before it
+                at = next(i for i, x in enumerate(sections) if x is sec)
+                keep = [ln for ln in sec if _directive(ln)]
+                if keep and at > 0:
+                    sections[at - 1].extend(keep)
+                del sections[at]
+        for sec in sections:
+            if _sub_name(sec) == main_name:
+                del sec.options.n
+    return True
+
+
+def _directive(line: str) -> bool:
+    """An rpm conditional: ``%if...``, ``%elif...``, ``%else``, ``%endif``."""
+    word = line.strip().split(maxsplit=1)[0] if line.strip() else ""
+    return word.startswith(("%if", "%elif")) or word in ("%else", "%endif")
+
+
+_SINGLE = frozenset({"summary", "license", "url", "buildarch", "group", "epoch", "version"})
+_TAG_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9]*)(\([^)]*\))?\s*:")
+
+
+def _tag_blocks(lines: list[str]) -> list[tuple[str, list[str]]]:
+    """The lines of a preamble as blocks: ``(tag, lines)`` for a tag line and the lines its
+    value continues on (an unclosed ``%{shrink:`` ...), ``("", [line])`` for the rest.
+    Tag names are matched per line, not over the file (rpm's own rule: a tag starts a line)."""
+    out: list[tuple[str, list[str]]] = []
+    depth = 0
+    for line in lines:
+        if depth > 0:
+            out[-1][1].append(line)
+        else:
+            m = _TAG_LINE.match(line)
+            out.append(((m.group(1).lower() if m else ""), [line]))
+        depth = max(
+            0, depth + line.count("%{") + line.count("{") - line.count("%{") - line.count("}")
+        )
+    return out
+
+
+def _outside_conditionals(sections: Sequence[Section], target: Section) -> bool:
+    """Whether ``target`` starts outside every ``%if`` and closes each it opens: only such a
+    section's lines can move to the preamble."""
+    depth = 0
+    for sec in sections:
+        if sec is target:
+            if depth:
+                return False
+            inner = 0
+            for line in sec:
+                word = line.strip().split(maxsplit=1)[0] if line.strip() else ""
+                if word.startswith("%if"):
+                    inner += 1
+                elif word == "%endif":
+                    inner -= 1
+                    if inner < 0:
+                        return False
+            return inner == 0
+        for line in sec:
+            word = line.strip().split(maxsplit=1)[0] if line.strip() else ""
+            if word.startswith("%if"):
+                depth += 1
+            elif word == "%endif":
+                depth -= 1
+    return False
+
+
+def _expand(spec: Specfile, text: str) -> str:
+    """``text`` with the spec's macros expanded, or as written when rpm or specfile cannot
+    (specfile re-parses the edited spec for this and can fail on what it half-edited, with
+    any exception: the raw spelling is then what is matched)."""
     try:
         return spec.expand(text)
-    except (SpecfileException, ValueError):
+    except Exception:
         return text
 
 
@@ -536,15 +681,11 @@ def _rpm_version() -> str:
 def _pick_main(subpackages: list[str], dist: str, source_name: str, spec: Specfile) -> str:
     """The package that installs the distribution: ``python3-DIST`` (as written or
     expanded), else the first ``python3-*`` subpackage, else the source package."""
-    from specfile.exceptions import SpecfileException
 
     canon = canonicalize_name(dist)
     py3 = []
     for sub in subpackages:
-        try:
-            expanded = spec.expand(sub)
-        except (SpecfileException, ValueError):
-            expanded = sub
+        expanded = _expand(spec, sub)
         for head in _PY_PREFIXES:
             if expanded.startswith(head) or sub.startswith(head):
                 py3.append(sub)
@@ -577,8 +718,10 @@ def _add_stream_tags(
             if sec.name == "package" and sec.id != "package" and str(sec.options.n) == main_name:
                 main_id = sec.id
     with spec.tags(main_id) as tags:
-        provide = f"{naming.stream_provide(stream, dist)} = %{{version}}"
-        tags.insert(len(tags), Tag("Requires", naming.runtime_package(stream), ":  ", Comments()))
+        # the include's names: the provide's version is the lock's, in the form the other
+        # packages of the stream require it (2.0 is required as = 2)
+        provide = "%{stream_provide} = %{stream_provide_version}"
+        tags.insert(len(tags), Tag("Requires", "%{stream_runtime}", ":  ", Comments()))
         tags.insert(len(tags), Tag("Provides", provide, ":  ", Comments()))
     with spec.tags("package") as tags:
         brs = [i for i, t in enumerate(tags) if t.normalized_name == "BuildRequires"]
@@ -675,6 +818,7 @@ def own_spec(
             python_version=str(v["stream_python_version"]),
             interpreter=str(v["stream_interpreter"]),
             main_python=bool(v["main_python"]),
+            version=str(v["pep440_version"]),
         ),
     )
     warnings: list[str] = []

@@ -75,6 +75,7 @@ def _build(spec_name: str, dist: str, sdist: str, tmp: Path, python: str) -> lis
             prefix=PREFIX,
             python_version=python,
             interpreter="/usr/bin/python3",
+            version=sdist.rsplit("-", 1)[1].removesuffix(".tar.gz"),
         ),
         encoding="utf-8",
     )

@@ -10,7 +10,7 @@ from specfile.specfile import Specfile
 
 from streams.cli import main
 from streams.errors import UsageError
-from streams.specgen.adopt import adopt_spec, macros_text, rewrite_deps
+from streams.specgen.adopt import adopt_spec, macros_filename, macros_text, rewrite_deps
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "adopt"
 
@@ -20,11 +20,21 @@ def _adopt(name: str, dist: str, bundled: tuple[str, ...] = ()) -> str:
     return adopt_spec(text, stream="demo", dist=dist, bundled=bundled, origin="test").text
 
 
-def _spec(text: str, tmp_path: Path) -> Specfile:
+def _spec(text: str, tmp_path: Path, dist: str) -> Specfile:
+    """The adopted spec parsed as a build parses it: its include in %_sourcedir."""
     path = tmp_path / "x.spec"
     path.write_text(text, encoding="utf-8")
-    (tmp_path / "demo-stream-python3-x.macros").write_text("", encoding="utf-8")
-    return Specfile(path, sourcedir=tmp_path, force_parse=True)
+    (tmp_path / macros_filename("demo", dist)).write_text(
+        macros_text(
+            stream="demo",
+            dist=dist,
+            prefix="/opt/streams/demo",
+            python_version="3.14",
+            interpreter="/usr/bin/python3",
+        ),
+        encoding="utf-8",
+    )
+    return Specfile(path, sourcedir=tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -74,21 +84,27 @@ def test_markupsafe_gets_the_streams_names_include_and_firewall(tmp_path: Path) 
     load = "%{load:%{_sourcedir}/demo-stream-python3-markupsafe.macros}"
     # the include comes before anything rpm reads
     assert lines.index(load) < min(i for i, ln in enumerate(lines) if ln.startswith("Name:"))
-    spec = _spec(out.text, tmp_path)
-    assert spec.name == "demo-stream-python-markupsafe"
+    spec = _spec(out.text, tmp_path, "markupsafe")
+    # Fedora's python-markupsafe only builds python3-markupsafe: that package is the source
+    # package now, so SRPM and RPM have the one name the build plan knows
+    assert spec.name == "demo-stream-python3-markupsafe"
     with spec.sections() as sections:
         ids = [s.id for s in sections]
-    assert "package -n demo-stream-python3-markupsafe" in ids
-    assert "files -n demo-stream-python3-markupsafe -f %{pyproject_files}" in ids
-    assert not any("-n python3-markupsafe" in i for i in ids)
+    assert "files -f %{pyproject_files}" in ids
+    assert not any("-n" in i for i in ids), ids
+    assert [i for i in ids if i.startswith("description")] == ["description"]
     with spec.sources() as sources:
         names = [s.filename for s in sources]
     assert names[0] == "markupsafe-%{version}.tar.gz"  # Fedora's Source0 stays Source0
     assert "demo-stream-python3-markupsafe.macros" in names
-    with spec.tags("package -n demo-stream-python3-markupsafe") as tags:
-        values = {(t.name, t.value) for t in tags}
-    assert ("Requires", "demo-stream-runtime") in values
-    assert ("Provides", "demo-stream-python3dist(markupsafe) = %{version}") in values
+    with spec.tags("package") as tags:
+        values = [(t.name, t.value) for t in tags]
+    # the include's names, so the provide has the lock's version in the stream's form
+    assert ("Requires", "%{stream_runtime}") in values
+    assert ("Provides", "%{stream_provide} = %{stream_provide_version}") in values
+    assert [v for n, v in values if n == "Summary"] == [
+        "Implements a XML/HTML/XHTML Markup safe string for Python"
+    ]
     # Fedora's build logic is kept
     with spec.sections() as sections:
         assert "%pyproject_wheel" in list(sections.get("build"))
@@ -124,10 +140,11 @@ def test_a_declarative_build_needs_rpm_4_20() -> None:
     assert "BuildRequires:  pkgconfig(double-conversion)" in out
 
 
-def test_a_subpackage_of_the_source_package_keeps_its_relative_name() -> None:
+def test_the_other_subpackages_get_the_prefix() -> None:
     out = _adopt("python-crcmod.spec", "crcmod")
+    assert "Name:           demo-stream-python3-crcmod" in out
     assert "%files -n demo-stream-python-%{pypi_name}-doc" in out
-    assert "%package -n     demo-stream-python3-crcmod" in out  # Fedora's spacing kept
+    assert "%package -n demo-stream-python-%{pypi_name}-doc" in out
 
 
 def test_the_include_defines_the_streams_paths_and_the_firewall() -> None:
@@ -137,9 +154,13 @@ def test_the_include_defines_the_streams_paths_and_the_firewall() -> None:
         prefix="/opt/streams/demo",
         python_version="3.14",
         interpreter="/usr/bin/python3.14",
+        version="2.10.0",
     )
     defined = {ln.split()[0].split("(")[0]: ln for ln in text.splitlines() if ln[:1] == "%"}
     assert defined["%stream_package"].endswith(" demo-stream-python3-foo-bar")
+    assert defined["%stream_provide"].endswith(" demo-stream-python3dist(foo-bar)")
+    # as the generated specs' provides and the stream's requires write it (2.10.0 -> 2.10)
+    assert defined["%stream_provide_version"].endswith(" 2.10")
     assert defined["%stream_prefix"].endswith(" /opt/streams/demo")
     assert defined["%stream_interpreter"].endswith(" /usr/bin/python3.14")
     assert defined["%python3_sitearch"].endswith(" %{stream_sitelib}")
@@ -175,7 +196,7 @@ def test_adopt_writes_the_spec_beside_the_recipe_and_never_overwrites(
     fedora = str(DATA / "python-markupsafe.spec")
     assert main(["adopt", str(recipe), "markupsafe", "--from-spec", fedora]) == 0
     out = tmp_path / "specs" / "markupsafe.spec"
-    assert "Name:           demo-stream-python-markupsafe" in out.read_text()
+    assert "Name:           demo-stream-python3-markupsafe" in out.read_text()
     assert 'spec = "specs/markupsafe.spec"' in capsys.readouterr().out  # type: ignore[attr-defined]
     assert main(["adopt", str(recipe), "markupsafe", "--from-spec", fedora]) == 2
     assert "--force" in capsys.readouterr().err  # type: ignore[attr-defined]
