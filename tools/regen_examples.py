@@ -49,6 +49,7 @@ EXAMPLE = ROOT / "examples" / "vllm"
 REGEN_COMMAND = ".venv/bin/python tools/regen_examples.py"
 
 INDEX = "tests/data/index/vllm/simple"
+INDEX_CPU = "tests/data/index/vllm-cpu/simple"
 SEEDS = "tests/data/specgen/vllm/buildinfo"
 F44 = "fedora-44-x86_64"
 F45 = "fedora-45-x86_64"
@@ -73,11 +74,21 @@ class Capture:
     exit_code: int = 0
 
 
-LOCK = Capture(
-    "output/lock-summary.txt",
-    f"streams lock vllm --offline --index-url {INDEX} --seed {SEEDS}",
-    files={"recipes/vllm.lock.toml": "vllm.lock.toml"},
+#: One lock command per variant, each against the index recorded for its closure; the second
+#: keeps what the first wrote and adds its own closure.
+LOCKS = (
+    Capture(
+        "output/lock-summary.txt",
+        f"streams lock vllm --variant cuda --offline --index-url {INDEX} --seed {SEEDS}",
+    ),
+    Capture(
+        "output/lock-summary-cpu.txt",
+        f"streams lock vllm --variant cpu --offline --index-url {INDEX_CPU} --seed {SEEDS}",
+        files={"recipes/vllm.lock.toml": "vllm.lock.toml"},
+    ),
 )
+SPECS_CPU44 = f"specgen/vllm-cpu/{F44}/SPECS"
+COMMITTED_CPU_SPECS = ("vllm-cpu-stream", "vllm-cpu-stream-python3-vllm")
 
 #: The specs committed for reading: the metapackage, the runtime, two repackaged wheels, a
 #: pure-Python sdist and an sdist with a C extension.
@@ -127,6 +138,25 @@ CAPTURES: tuple[Capture, ...] = (
         "output/specs-fedora-45.txt",
         f"streams specgen vllm --target {F45} --seed {SEEDS} --no-sources",
     ),
+    Capture("output/show-cpu-fedora-44.txt", f"streams show vllm --variant cpu --target {F44}"),
+    Capture("output/why-torch-cpu.txt", f"streams why vllm torch --variant cpu --target {F44}"),
+    Capture(
+        "output/licenses-cpu.txt",
+        f"streams show vllm --variant cpu --target {F44} --licenses",
+    ),
+    Capture(
+        "output/specs-cpu-fedora-44.txt",
+        f"streams specgen vllm --variant cpu --target {F44} --seed {SEEDS} --no-sources",
+        files={f"{SPECS_CPU44}/{n}.spec": f"output/specs/{n}.spec" for n in COMMITTED_CPU_SPECS},
+    ),
+    Capture(
+        "output/copr-dry-run-cpu.txt", "streams build vllm --variant cpu --backend copr --dry-run"
+    ),
+    Capture(
+        "output/manifest-containerfile-cpu.txt",
+        "streams manifest vllm --variant cpu --format containerfile "
+        "--repo-url https://example.org/vllm-cpu-stream/fedora-44-x86_64/",
+    ),
     Capture("output/copr-dry-run.txt", "streams build vllm --backend copr --dry-run"),
     Capture("output/mock-dry-run.txt", "streams build vllm --backend mock --dry-run"),
     Capture(
@@ -140,7 +170,7 @@ CAPTURES: tuple[Capture, ...] = (
     ),
 )
 
-ALL_CAPTURES = (CAPTURES[0], LOCK, *CAPTURES[1:])
+ALL_CAPTURES = (CAPTURES[0], *LOCKS, *CAPTURES[1:])
 
 SVG = "output/graph-fedora-44.svg"
 _GRAPHVIZ_VERSION = re.compile(r"graphviz version ([^\s(]+)")
@@ -242,7 +272,8 @@ def run_all(work: Path) -> dict[str, bytes]:
     checkout = make_scratch(work)
     env = scratch_env(work)
     files = run_capture(CAPTURES[0], checkout, env)
-    files.update(run_capture(LOCK, checkout, env))
+    for lock in LOCKS:
+        files.update(run_capture(lock, checkout, env))
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 2)) as pool:
         for result in pool.map(lambda c: run_capture(c, checkout, env), CAPTURES[1:]):
             files.update(result)
@@ -264,6 +295,11 @@ def _targets(lock_text: bytes) -> list[dict[str, object]]:
     return targets
 
 
+def _cuda44(lock_text: bytes) -> dict[str, object]:
+    """The cuda variant's fedora-44 closure (the one the README's NVIDIA sections read)."""
+    return next(t for t in _targets(lock_text) if t.get("variant") == "cuda" and t["name"] == F44)
+
+
 def _packages(target: Mapping[str, object]) -> list[dict[str, object]]:
     pkgs = target.get("package", [])
     assert isinstance(pkgs, list)
@@ -273,9 +309,9 @@ def _packages(target: Mapping[str, object]) -> list[dict[str, object]]:
 def numbers_table(lock_text: bytes) -> str:
     """The per-target numbers of the lock, as a Markdown table."""
     rows = [
-        "| target | Python | closure (runtime) | reused from Fedora | bundled | build-only bundles "
-        "| lock warnings |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| variant | target | Python | closure (runtime) | reused from Fedora | bundled "
+        "| build-only bundles | lock warnings |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
     ]
     for t in _targets(lock_text):
         pkgs = _packages(t)
@@ -286,7 +322,8 @@ def numbers_table(lock_text: bytes) -> str:
         warnings = t.get("warnings", [])
         assert isinstance(warnings, list)
         rows.append(
-            f"| `{t['name']}` | {t['python']} (`{t['interpreter']}`) | {len(runtime)} | {reused} "
+            f"| {t.get('variant', '')} | `{t['name']}` | {t['python']} (`{t['interpreter']}`) "
+            f"| {len(runtime)} | {reused} "
             f"| {bundled} | {build_only} | {len(warnings)} |"
         )
     return "\n".join(rows) + "\n"
@@ -303,8 +340,8 @@ def spec_licenses(specgen_output: bytes) -> dict[str, str]:
 
 
 def nvidia_list(lock_text: bytes, specgen_output: bytes) -> str:
-    """The NVIDIA/CUDA distributions bundled for the first target: version, source, License."""
-    first = _targets(lock_text)[0]
+    """The NVIDIA/CUDA distributions bundled for cuda on fedora-44: version, source, License."""
+    first = _cuda44(lock_text)
     licenses = spec_licenses(specgen_output)
     lines = [
         "| distribution | version | files in the lock | License in the generated spec |",
@@ -328,7 +365,10 @@ SAMPLE = ("vllm", "torch", "triton", "torchvision", "numpy", "aiohttp", "anyio",
 
 def sample_table(lock_text: bytes) -> str:
     """A few rows of the lock, every target, as a Markdown table (``streams show``'s columns)."""
-    lines = ["| target | name | version | origin | rpm | reason |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| variant | target | name | version | origin | rpm | reason |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for t in _targets(lock_text):
         by_name = {str(p["name"]): p for p in _packages(t)}
         for name in SAMPLE:
@@ -337,15 +377,16 @@ def sample_table(lock_text: bytes) -> str:
                 continue
             reason = str(p["reason"]).replace("|", "\\|")
             lines.append(
-                f"| {t['name']} | {name} | {p['version']} | {p['origin']} | {p['rpm']} {p['evr']} "
+                f"| {t.get('variant', '')} | {t['name']} | {name} | {p['version']} | {p['origin']} "
+                f"| {p['rpm']} {p['evr']} "
                 f"| {reason} |"
             )
     return "\n".join(lines) + "\n"
 
 
 def warnings_list(lock_text: bytes) -> str:
-    """The first target's lock warnings (relaxed build pins), as a Markdown list."""
-    first = _targets(lock_text)[0]
+    """The cuda fedora-44 closure's lock warnings (relaxed build pins), as a Markdown list."""
+    first = _cuda44(lock_text)
     warnings = first.get("warnings", [])
     assert isinstance(warnings, list)
     return "".join(f"- {w}\n" for w in warnings)

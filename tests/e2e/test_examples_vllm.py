@@ -54,9 +54,11 @@ def test_drift_is_detected(generated: dict[str, bytes], tmp_path: Path) -> None:
     copy = tmp_path / "vllm"
     shutil.copytree(regen.EXAMPLE, copy)
     readme = (copy / "README.md").read_text()
-    row = next(line for line in readme.splitlines() if line.startswith("| `fedora-44-x86_64` |"))
+    row = next(
+        line for line in readme.splitlines() if line.startswith("| cuda | `fedora-44-x86_64` |")
+    )
     cells = row.split("|")
-    cells[4] = " 999 "  # the "reused from Fedora" column
+    cells[5] = " 999 "  # the "reused from Fedora" column
     (copy / "README.md").write_text(readme.replace(row, "|".join(cells)))
     why = copy / "output" / "why-torch.txt"
     why.write_text(why.read_text() + "an extra line\n")
@@ -78,7 +80,8 @@ def test_readme_numbers_are_the_locks(generated: dict[str, bytes]) -> None:
         reused = sum(p["origin"] == "fedora" for p in runtime)
         bundled = sum(p["origin"] == "bundle" for p in runtime)
         assert (
-            f"| `{target['name']}` | 3.14 (`{target['interpreter']}`) | {len(runtime)} "
+            f"| {target['variant']} | `{target['name']}` | 3.14 (`{target['interpreter']}`) "
+            f"| {len(runtime)} "
             f"| {reused} | {bundled} |" in readme
         )
     f45 = next(t for t in lock["target"] if t["name"] == "fedora-45-x86_64")
