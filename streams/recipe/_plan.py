@@ -103,6 +103,8 @@ def plan_recipe(recipe: Recipe) -> dict[str, Any]:
             "bundle": sorted(policy.bundle),
             "fedora": sorted(policy.fedora),
             "abi-coupled": sorted(policy.abi_coupled),
+            "licenses": policy.licenses,
+            "binaries": policy.binaries,
         },
         "package_settings": {
             name: s.model_dump(by_alias=True, exclude_defaults=True)
@@ -110,7 +112,21 @@ def plan_recipe(recipe: Recipe) -> dict[str, Any]:
         },
         "index": recipe.index.model_dump(by_alias=True),
         "copr": recipe.copr.model_dump(by_alias=True, exclude_defaults=True),
+        "variants": {
+            name: {
+                "description": section.description,
+                **{
+                    k: v for k, v in plan_recipe(recipe.variant(name)).items() if k in _VARIANT_KEYS
+                },
+                "constraints": [str(r) for r in recipe.variant(name).constraints],
+                "exclude": sorted(recipe.variant(name).excluded),
+            }
+            for name, section in recipe.variants.items()
+        },
     }
+
+
+_VARIANT_KEYS = ("stream", "prefix", "packages", "targets", "requires", "policy", "index", "copr")
 
 
 def _drop_null(node: Any) -> Any:

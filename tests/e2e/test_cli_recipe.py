@@ -353,7 +353,11 @@ def test_plan_of_vllm(capsys: pytest.CaptureFixture[str]) -> None:
     assert "/usr/bin/vllm -> /opt/streams/vllm/bin/vllm" in out
     assert "interpreter   /usr/bin/python3.14 (python3.14, Python 3.14, alternative)" in out
     assert "site-packages /opt/streams/vllm/lib/python3.14/site-packages" in out
-    assert "always bundle torch, triton" in out
+    assert "  variant cuda: x86_64 machines with an NVIDIA GPU" in out
+    assert "    always bundle torch, triton" in out  # the cuda variant's
+    assert "  variant cpu: x86_64 CPUs without an accelerator" in out
+    assert "    stream        vllm-cpu-stream in /opt/streams/vllm-cpu" in out
+    assert "    from Fedora   torch" in out and "    licenses      fedora, binaries build" in out
     assert "next          streams lock vllm" in out
 
 
@@ -515,5 +519,6 @@ def test_committed_schema_is_current(capsys: pytest.CaptureFixture[str]) -> None
         "packages",
         "index",
         "copr",
+        "variants",
     }
     assert "abi-coupled" in schema["$defs"]["PolicySection"]["properties"]

@@ -57,9 +57,11 @@ def refuse_unless_allowed(recipe: Recipe, lock: Lock, targets: Sequence[str]) ->
             f"{len(unreviewed)} bundled package(s) whose licenses were never reviewed "
             f"(locked without reading sources): {shown}"
         )
+    table = f"[variants.{recipe.variant_name}.copr]" if recipe.variant_name else "[copr]"
+    flag = f" --variant {recipe.variant_name}" if recipe.variant_name else ""
     raise UsageError(
         "\n".join(lines),
         hint="nothing was submitted. Replace or re-license the packages (see `streams show "
-        f"{recipe.name} --licenses`), re-lock with sources read, or, for another Copr "
-        "instance whose rules you answer for, set [copr] instance = URL in the recipe",
+        f"{recipe.family}{flag} --licenses`), re-lock with sources read, or, for another Copr "
+        f"instance whose rules you answer for, set {table} instance = URL in the recipe",
     )

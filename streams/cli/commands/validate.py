@@ -39,6 +39,13 @@ def _summary(recipe: Recipe) -> list[str]:
         lines.append(
             f"    {p.target:<{width}}  {_interp_text(p.main, p.python, p.interpreter_rpm)}: {reqs}"
         )
+    for name, section in recipe.variants.items():
+        v = recipe.variant(name)
+        targets = ", ".join(v.stream.targets)
+        lines.append(
+            f"    variant {name}: {v.metapackage} in {v.prefix} ({targets}; licenses "
+            f"{v.policy.licenses}, binaries {v.policy.binaries}): {section.description}"
+        )
     return lines
 
 
@@ -102,6 +109,25 @@ def _plan_text(recipe: Recipe) -> list[str]:
             "  copr          "
             + ", ".join(f"{k} = {json.dumps(v)}" for k, v in plan["copr"].items())
         )
+    for name, variant in plan["variants"].items():
+        out.append(f"  variant {name}: {variant['description']}")
+        out.append(f"    stream        {variant['packages']['metapackage']} in {variant['prefix']}")
+        out.append(f"    targets       {', '.join(t['target'] for t in variant['targets'])}")
+        out.append(f"    requires      {', '.join(variant['requires'])}")
+        if variant["constraints"]:
+            out.append(f"    constraints   {', '.join(variant['constraints'])}")
+        if variant["exclude"]:
+            out.append(f"    exclude       {', '.join(variant['exclude'])}")
+        vpol = variant["policy"]
+        for key, label in (("bundle", "always bundle"), ("fedora", "from Fedora")):
+            if vpol[key]:
+                out.append(f"    {label:<13} {', '.join(vpol[key])}")
+        out.append(f"    licenses      {vpol['licenses']}, binaries {vpol['binaries']}")
+        if variant["copr"]:
+            out.append(
+                "    copr          "
+                + ", ".join(f"{k} = {json.dumps(v)}" for k, v in variant["copr"].items())
+            )
     out.append(f"  next          streams lock {recipe.name}")
     return out
 
