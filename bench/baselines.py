@@ -107,12 +107,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-baselines-") as tmp:
         recipe_path = Path(tmp) / "vllm.toml"
         shutil.copy(ROOT / "recipes" / "vllm.toml", recipe_path)
-        recipe = load_recipe(recipe_path)
+        whole = load_recipe(recipe_path)
         lock, _ = lock_recipe(
-            recipe,
+            whole,
+            variants=("cuda",),  # vLLM 0.33.0's closure, the one the recorded index holds
             options=LockOptions(offline=True, index_url=str(INDEX), seeds=(SEEDS,)),
         )
-        lock = read_lock(Path(tmp) / "vllm.lock.toml")
+        recipe = whole.variant("cuda")
+        lock = read_lock(Path(tmp) / "vllm.lock.toml").for_variant("cuda")
         client = IndexClient(str(INDEX), offline=True)
         rows = []
         for locked in lock.target:

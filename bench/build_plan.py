@@ -74,6 +74,8 @@ def _condensed_longest_path(plan: BuildPlan) -> list[str]:
 
 def vllm_depth(lock_file: Path) -> None:
     lock = read_lock(lock_file)
+    if lock.variants:  # one variant's closure, as a stream of its own
+        lock = lock.for_variant("cuda" if "cuda" in lock.variants else lock.variants[0])
     plan = BuildPlan.from_lock(lock)
     edges = sum(len(ds) for ds in plan.deps.values())
     build_only = sum(1 for n in plan.nodes.values() if n.build_only)

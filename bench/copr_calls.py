@@ -103,6 +103,8 @@ def main() -> int:
     ap.add_argument("--layers", type=int, default=8)
     args = ap.parse_args()
     lock = read_lock(args.lock)
+    if lock.variants:  # one variant's closure, as a stream of its own
+        lock = lock.for_variant("cuda" if "cuda" in lock.variants else lock.variants[0])
     results: dict[str, object] = {
         "lock": str(args.lock),
         "vllm": measure(BuildPlan.from_lock(lock)),

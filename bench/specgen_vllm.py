@@ -26,8 +26,9 @@ FIXTURE = ROOT / "tests" / "data" / "specgen" / "vllm"
 
 
 def run() -> tuple[int, float]:
-    recipe = load_recipe(ROOT / "recipes" / "vllm.toml")
-    lock = read_lock(FIXTURE / "vllm.lock.toml")
+    # the cuda variant: the closure the 1 s budget was set for (2 targets)
+    recipe = load_recipe(ROOT / "recipes" / "vllm.toml").variant("cuda")
+    lock = read_lock(FIXTURE / "vllm.lock.toml").for_variant("cuda")
     settings = StreamSettings.from_recipe(recipe)
     with tempfile.TemporaryDirectory() as tmp:
         store = SourceInfoStore(root=Path(tmp), seeds=[FIXTURE / "buildinfo"])
