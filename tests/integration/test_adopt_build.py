@@ -145,3 +145,33 @@ def test_adopted_fedora_specs_build_install_and_import(tmp_path: Path) -> None:
             check=False,
         )  # fmt: skip
         assert ran.returncode == 0, (module, ran.stderr)
+
+
+def test_the_include_travels_in_the_srpm_and_a_rebuild_finds_it(tmp_path: Path) -> None:
+    """What mock, Copr and Koji do: ``rpmbuild --rebuild`` of the SRPM streams makes, with
+    nothing but the SRPM (its sources installed into the rebuild's own ``%_sourcedir``)."""
+    from streams.builders import rpmbuild_srpm
+
+    python = _host_python()
+    spec_name, dist, sdist, _module, _code = CASES[0]
+    _build(spec_name, dist, sdist, tmp_path, python)
+    spec = next((tmp_path / dist).glob("*.spec"))
+    srpm = rpmbuild_srpm(spec, tmp_path / dist / "SOURCES", tmp_path / "srpms")
+    assert srpm.name.startswith(f"{STREAM}-stream-python3-{dist}-")
+    listed = subprocess.run(
+        ["rpm", "-qlp", str(srpm)], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert {macros_filename(STREAM, dist), "streams-install.py", sdist} <= set(listed)
+    top = tmp_path / "rebuild"
+    rebuilt = subprocess.run(
+        ["rpmbuild", "--rebuild", "--nodeps", "--nocheck", "--define", f"_topdir {top}", str(srpm)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert rebuilt.returncode == 0, rebuilt.stdout[-3000:] + rebuilt.stderr[-3000:]
+    (rpm,) = (top / "RPMS").glob(f"*/{STREAM}-stream-python3-{dist}-*.rpm")
+    files = subprocess.run(
+        ["rpm", "-qlp", str(rpm)], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert files and all(f.startswith(PREFIX + "/") for f in files), files
