@@ -22,7 +22,7 @@ import sys
 import sysconfig
 import tomllib
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -154,11 +154,12 @@ def _under(path: str, prefix: str) -> bool:
     return path == prefix or path.startswith(prefix + "/")
 
 
-def stream_rules(stream: str, prefix: str) -> tuple[Rule, ...]:
+def stream_rules(stream: str, prefix: str, owned_specs: Collection[str] = ()) -> tuple[Rule, ...]:
     """The errors accepted for stream ``stream`` installed under ``prefix``.
 
     Each is narrow: a file outside the prefix, a script run by another interpreter or a
-    package of another stream still fails.
+    package of another stream still fails.  ``owned_specs``: the file names of the
+    packager-owned specs (the ones that load the stream's include, docs/adopt.md).
     """
     pkg_prefix = f"{stream}-stream"
 
@@ -210,6 +211,14 @@ def stream_rules(stream: str, prefix: str) -> tuple[Rule, ...]:
                 and _under(f.detail.split(" ")[0], prefix)
                 and f.detail.split(" ")[0].endswith(".py")
             ),
+        ),
+        Rule(
+            "owned-spec-include",
+            "use-of-RPM_SOURCE_DIR",
+            "a packager-owned spec loads the stream's macros with %{load:%{_sourcedir}/...} "
+            "before its first tag, as Fedora's python-rpm-macros.spec loads its own: "
+            "%{SOURCEn} is defined only once the Source tags are read (docs/adopt.md)",
+            lambda f: f.check == "use-of-RPM_SOURCE_DIR" and f.origin in owned_specs,
         ),
         Rule(
             "spelling",
@@ -392,7 +401,9 @@ def lint_files(
             hint="run streams specgen RECIPE (specs) or streams build RECIPE (RPMs) first",
         )
     result = run_rpmlint(everything, config_dir=config_dir, runner=runner)
-    rules = stream_rules(stream, prefix)
+    # a packager-owned spec has its include beside it (streams specgen writes both)
+    owned = {p.name for p in checked.get("specs", ()) if p.with_suffix(".macros").is_file()}
+    rules = stream_rules(stream, prefix, owned)
     return LintReport(
         stream=stream,
         target=target,

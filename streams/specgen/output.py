@@ -280,6 +280,12 @@ def write_output(
     rendered = render_plan(plan)
     for spec in rendered:
         atomic_write_text(specs_dir / spec.filename, spec.text)
+    # a packager-owned spec's include beside it too: what parses the spec from SPECS/ with
+    # %_sourcedir there (rpmlint, `rpmspec -P SPECS/X.spec`) finds it
+    for owned in plan.specs:
+        if isinstance(owned, OwnedSpec):
+            for filename, text in owned.files:
+                atomic_write_text(specs_dir / filename, text)
     names: list[str] = []
     if sources:
         names = fetch_sources(

@@ -54,6 +54,12 @@ def test_an_adopted_spec_is_built_and_checked_like_a_generated_one(
     repo = sorted(p.name for p in (Path("out") / "greeter" / "host" / "repo").glob("*.rpm"))
     assert "greeter-stream-python3-colorlib-2.0-1.noarch.rpm" in repo
 
+    # rpmlint with Fedora's configuration: no error (the include's %{_sourcedir} is accepted
+    # by design, the include beside the spec in SPECS/ lets rpmlint parse it)
+    assert (specs / "SPECS" / "greeter-stream-python3-colorlib.macros").is_file()
+    assert main(["lint", str(recipe), "--target", "host"]) == 0, capsys.readouterr()
+    capsys.readouterr()
+
     code = main(["check", str(recipe), "--target", "host", "--repo", f"base={demo.base}", "--json"])
     report = json.loads(capsys.readouterr().out)
     results = {r["name"]: r for r in report["checks"]}
