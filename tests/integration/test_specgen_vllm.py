@@ -114,6 +114,9 @@ def test_the_cpu_variant_is_fedora_clean_and_built_from_source(tmp_path: Path) -
     assert any("base-first: resolved with Fedora's torch 2.9.1" in w for w in locked.warnings)
     spec = _render("cpu", "fedora-44-x86_64", tmp_path)["vllm-cpu-stream-python3-vllm.spec"]
     assert "export VLLM_TARGET_DEVICE=cpu" in spec
+    # the CPU backend compiles C++ kernels: arch-specific, with its compiler and libnuma
+    assert "BuildArch:      noarch" not in spec
+    assert "BuildRequires:  gcc-c++" in spec and "BuildRequires:  numactl-devel" in spec
     assert "Source0:        https://files.pythonhosted.org/" in spec and ".tar.gz" in spec
 
 
