@@ -43,7 +43,7 @@ import shutil
 import sys
 import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -265,23 +265,27 @@ def fedora_versions(
     return out
 
 
-# --constraint and --exclude: what a recipe variant adds to the resolution (uv --constraint and
-# --override, as streams.solver.upstream passes them), so a variant's closure can be recorded.
-CONSTRAINTS: list[Requirement] = []
-EXCLUDE: list[str] = []
-
-
 def compile_run(
-    reqs: list[Requirement], python: str, arch: str, index: str, offline: bool, cache: Path
+    reqs: list[Requirement],
+    python: str,
+    arch: str,
+    index: str,
+    offline: bool,
+    cache: Path,
+    *,
+    constraints: Sequence[Requirement] = (),
+    exclude: Sequence[str] = (),
 ) -> dict[str, Any]:
+    """One ``uv pip compile``; ``constraints`` and ``exclude`` are what a recipe variant adds
+    (uv --constraint and --override, as streams.solver.upstream passes them)."""
     with tempfile.TemporaryDirectory() as tmp:
         code, text, err = uv_compile(
             reqs,
             python=python,
             arch=arch,
             index_url=index,
-            constraints=CONSTRAINTS,
-            exclude=EXCLUDE,
+            constraints=constraints,
+            exclude=exclude,
             offline=offline,
             uv_cache=cache,
             workdir=Path(tmp),
@@ -354,8 +358,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     reqs = [Requirement(r) for r in args.requirements]
-    CONSTRAINTS[:] = [Requirement(c) for c in args.constraint]
-    EXCLUDE[:] = sorted(args.exclude)
+    variant = {
+        "constraints": [Requirement(c) for c in args.constraint],
+        "exclude": sorted(args.exclude),
+    }
     pythons = args.python or ["3.14"]
     arches = args.arch or ["x86_64"]
     out: Path = args.out.resolve()
@@ -366,7 +372,9 @@ def main(argv: list[str] | None = None) -> int:
         for py in pythons:
             for arch in arches:
                 print(f"resolving for Python {py} on {arch} against {args.index_url}")
-                runs.append(compile_run(reqs, py, arch, args.index_url, False, online_cache))
+                runs.append(
+                    compile_run(reqs, py, arch, args.index_url, False, online_cache, **variant)
+                )
                 r = runs[-1]
                 print(f"  {len(r['pins'])} pins" if "pins" in r else f"  fails: {r['error']}")
         if args.build_requirements_from is not None:
@@ -382,6 +390,7 @@ def main(argv: list[str] | None = None) -> int:
                             args.index_url,
                             False,
                             online_cache,
+                            **variant,
                         )
                         run_["requirements"] = [breq]
                         if "pins" in run_:
@@ -495,6 +504,7 @@ def main(argv: list[str] | None = None) -> int:
                     (out / "simple").as_uri(),
                     True,
                     Path(scratch) / f"uv-replay-{attempt}-{r['python']}-{r['arch']}",
+                    **variant,
                 )
                 if same_outcome(r, replay):
                     continue

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from streams.errors import UsageError
 from streams.lock import Lock, LockedTarget, load_lock_for
 from streams.recipe import Recipe, find_recipe, load_recipe
 
@@ -101,14 +100,9 @@ def variant_option(func: F) -> F:
 
 def select_variant(recipe: Recipe, lock: Lock, variant: str | None) -> tuple[Recipe, Lock]:
     """The recipe and lock of one variant, as a stream of their own (names, prefix, Copr
-    project, policy); the recipe and lock themselves when the recipe has no variants."""
-    if not recipe.variants:
-        if variant:
-            raise UsageError(
-                f"{recipe.name} has no variants", hint="drop --variant, or add [variants.NAME]"
-            )
-        return recipe, lock
-    if variant is None:
+    project, policy); the recipe and lock themselves when the recipe has no variants.  The
+    default is the recipe's first variant the lock has."""
+    if variant is None and recipe.variants:
         have = [v for v in recipe.variants if v in lock.variants] or list(recipe.variants)
         variant = have[0]
         if len(recipe.variants) > 1:
@@ -116,26 +110,13 @@ def select_variant(recipe: Recipe, lock: Lock, variant: str | None) -> tuple[Rec
                 f"[dim]variant {variant} (of {', '.join(recipe.variants)}; "
                 "--variant to choose)[/dim]"
             )
-    if variant not in recipe.variants:
-        raise UsageError(
-            f"{recipe.name} has no variant {variant!r}",
-            hint=f"variants: {', '.join(recipe.variants)}",
-        )
-    return recipe.variant(variant), lock.for_variant(variant)
+    chosen = variant_recipe(recipe, variant)
+    return chosen, lock.for_variant(chosen.variant_name)
 
 
 def variant_recipe(recipe: Recipe, variant: str | None) -> Recipe:
-    """The recipe of one variant (default: the first), for commands that read no lock."""
-    if not recipe.variants:
-        if variant:
-            raise UsageError(
-                f"{recipe.name} has no variants", hint="drop --variant, or add [variants.NAME]"
-            )
+    """The recipe of one variant (default: the first), for commands that read no lock;
+    :meth:`Recipe.variant` says what is wrong with a name."""
+    if not recipe.variants and variant is None:
         return recipe
-    chosen = variant or next(iter(recipe.variants))
-    if chosen not in recipe.variants:
-        raise UsageError(
-            f"{recipe.name} has no variant {chosen!r}",
-            hint=f"variants: {', '.join(recipe.variants)}",
-        )
-    return recipe.variant(chosen)
+    return recipe.variant(variant or next(iter(recipe.variants)))

@@ -22,19 +22,18 @@ from packaging.version import Version
 
 from streams.errors import Cause, ResolutionError
 from streams.lock.context import LockContext
-from streams.solver.model import UpstreamClosure
+from streams.solver.model import Pin, UpstreamClosure
 from streams.solver.reconcile import base_versions
 from streams.solver.repos import BaseRepos
 
-__all__ = ["BaseFirst", "base_first"]
+__all__ = ["BaseFirst", "base_first", "resolve_base_first"]
 
 
 class BaseFirst:
     """The constraints base-first resolution adds, and what it explains afterwards."""
 
-    def __init__(self, versions: Mapping[NormalizedName, Version], missing: Sequence[str]):
+    def __init__(self, versions: Mapping[NormalizedName, Version]):
         self.versions = dict(sorted(versions.items()))
-        self.missing = tuple(missing)
 
     @property
     def constraints(self) -> tuple[Requirement, ...]:
@@ -45,10 +44,10 @@ class BaseFirst:
 
 
 def base_first(ctx: LockContext, base: BaseRepos) -> BaseFirst:
-    """The base's versions of the recipe's ``policy.fedora`` distributions."""
+    """The base's versions of the recipe's ``policy.fedora`` distributions (one the base
+    lacks gets no constraint: reconciliation says it cannot come from Fedora)."""
     wanted = sorted(ctx.policy.fedora)
-    found = base_versions(base.pool, [r.repo for r in base.repos], ctx.python, wanted)
-    return BaseFirst(found, [n for n in wanted if canonicalize_name(n) not in found])
+    return BaseFirst(base_versions(base.pool, [r.repo for r in base.repos], ctx.python, wanted))
 
 
 def resolve_base_first(
@@ -61,7 +60,7 @@ def resolve_base_first(
     the sentences explaining what base-first changed."""
     constraints = (*extra, *plan.constraints)
     try:
-        closure = ctx.resolve(requirements, constraints=constraints)
+        closure = ctx.resolve_with(requirements, constraints)
     except ResolutionError as exc:
         tops = ", ".join(str(r) for r in requirements)
         why = exc.message.partition("): ")[2] or exc.message  # uv's sentence, without "for T"
@@ -75,15 +74,21 @@ def resolve_base_first(
         ) from exc
     notes = [f"base-first: resolved with Fedora's {plan.describe()} (policy.fedora)"]
     try:
-        free = (
-            ctx.resolve(requirements, constraints=tuple(extra))
-            if extra
-            else ctx.resolve(requirements)
-        )
+        free = ctx.resolve_with(requirements, extra)
     except ResolutionError:
         return closure, notes
     notes += _explain(requirements, closure, free, plan)
     return closure, notes
+
+
+def _blocked(pin: Pin, plan: BaseFirst) -> list[Requirement]:
+    """``pin``'s requirements that the base's versions do not meet."""
+    return [
+        r
+        for r in pin.requires
+        if canonicalize_name(r.name) in plan.versions
+        and not r.specifier.contains(plan.versions[canonicalize_name(r.name)], prereleases=True)
+    ]
 
 
 def _explain(
@@ -99,19 +104,12 @@ def _explain(
         have, could = mine.get(name), newest.get(name)
         if have is None or could is None or have.version >= could.version:
             continue
-        blocks = [
-            f"{could.name} {could.version} requires {r}"
-            for r in could.requires
-            if canonicalize_name(r.name) in plan.versions
-            and not r.specifier.contains(plan.versions[canonicalize_name(r.name)], prereleases=True)
-        ]
+        blocks = [f"{could.name} {could.version} requires {r}" for r in _blocked(could, plan)]
         blocks += [
             f"{p.name} {p.version} (which it needs) requires {r}"
             for p in free.pins
             if p.name != could.name
-            for r in p.requires
-            if canonicalize_name(r.name) in plan.versions
-            and not r.specifier.contains(plan.versions[canonicalize_name(r.name)], prereleases=True)
+            for r in _blocked(p, plan)
         ]
         why = "; ".join(blocks) or "its closure does not resolve with the base's versions"
         out.append(

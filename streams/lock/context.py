@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from streams.recipe import Recipe
@@ -97,6 +98,15 @@ class LockContext:
     def python(self) -> str:
         """``X.Y`` of :attr:`interpreter`."""
         return self.interpreter.version
+
+    def resolve_with(
+        self, requirements: Sequence[Requirement], constraints: Sequence[Requirement] = ()
+    ) -> UpstreamClosure:
+        """:attr:`resolve` with ``constraints`` when there are some; without, it is called
+        with the requirements alone (what the resolvers tests inject take)."""
+        if constraints:
+            return self.resolve(requirements, constraints=tuple(constraints))
+        return self.resolve(requirements)
 
     @property
     def policy(self) -> Policy:

@@ -20,7 +20,7 @@ from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from streams.errors import LockError, UsageError
+from streams.errors import LockError
 from streams.lock.basefirst import base_first, resolve_base_first
 from streams.lock.build_section import BuildSection, add_build_section
 from streams.lock.context import LockContext, LockOptions
@@ -95,11 +95,7 @@ def lock_target(ctx: LockContext, reporter: LockReporter | None = None) -> Locke
         rep.stage(label, f"resolving upstream for Python {ctx.python}; loading base")
         with ThreadPoolExecutor(1, thread_name_prefix="base-load") as pool:
             base_future = pool.submit(ctx.load_base)
-            closure = (
-                ctx.resolve(requirements, constraints=constraints)
-                if constraints
-                else ctx.resolve(requirements)
-            )
+            closure = ctx.resolve_with(requirements, constraints)
             base = base_future.result()
     rep.stage(label, f"reconciling {len(closure.pins)} distributions with Fedora")
     locked = _runtime_view(ctx, closure, base, ctx.policy, {})
@@ -330,21 +326,14 @@ def to_locked_target(
 
 def recipe_variants(recipe: Recipe, requested: Sequence[str]) -> list[Recipe]:
     """The recipes to lock: each requested variant's (default: all of them), or the recipe
-    itself when it has no variants."""
-    if not recipe.variants:
-        if requested:
-            raise UsageError(
-                f"{recipe.name} has no variants", hint="drop --variant, or add [variants.NAME]"
-            )
+    itself when it has no variants (:meth:`Recipe.variant` refuses unknown names)."""
+    if not recipe.variants and not requested:
         return [recipe]
-    names = list(requested) or list(recipe.variants)
-    unknown = [n for n in names if n not in recipe.variants]
-    if unknown:
-        raise UsageError(
-            f"{recipe.name} has no variant {', '.join(unknown)}",
-            hint=f"variants: {', '.join(recipe.variants)}",
-        )
-    return [recipe.variant(n) for n in names]
+    return [recipe.variant(n) for n in (list(requested) or list(recipe.variants))]
+
+
+def _locked_policy(recipe: Recipe) -> LockedPolicy:
+    return LockedPolicy(licenses=recipe.policy.licenses, binaries=recipe.policy.binaries)
 
 
 def _variant_fields(recipe: Recipe) -> dict[str, object]:
@@ -354,7 +343,7 @@ def _variant_fields(recipe: Recipe) -> dict[str, object]:
         "variant": recipe.variant_name,
         "stream": recipe.name,
         "destination": recipe.copr.instance or FEDORA_COPR,
-        "policy": LockedPolicy(licenses=recipe.policy.licenses, binaries=recipe.policy.binaries),
+        "policy": _locked_policy(recipe),
     }
 
 
@@ -389,7 +378,7 @@ def lock_recipe(
         recipe=recipe.path.name,
         recipe_sha256=recipe.sha256,
         destination=recipe.copr.instance or FEDORA_COPR,
-        policy=LockedPolicy(licenses=recipe.policy.licenses, binaries=recipe.policy.binaries),
+        policy=_locked_policy(recipe),
     )
     chosen = recipe_variants(recipe, variants)
     earlier: dict[tuple[str, str], LockedTarget] = {}

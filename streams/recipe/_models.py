@@ -33,6 +33,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from streams import targets as _targets
+from streams.errors import UsageError
 
 MODEL_CONFIG = ConfigDict(
     extra="forbid",
@@ -773,8 +774,15 @@ class Recipe(BaseModel):
         name and prefix, no variants of its own.  Same file, same sha256."""
         info = self.variants.get(name)
         if info is None:
-            have = ", ".join(self.variants) or "none"
-            raise KeyError(f"{self.stream.name} has no variant {name!r} (it has: {have})")
+            if not self.variants:
+                raise UsageError(
+                    f"{self.stream.name} has no variants",
+                    hint="drop --variant, or add [variants.NAME]",
+                )
+            raise UsageError(
+                f"{self.stream.name} has no variant {name!r}",
+                hint=f"variants: {', '.join(self.variants)}",
+            )
         stream_name = info.name or f"{self.stream.name}-{name}"
         stream = self.stream.model_copy(
             update={

@@ -112,17 +112,19 @@ def plan_recipe(recipe: Recipe) -> dict[str, Any]:
         },
         "index": recipe.index.model_dump(by_alias=True),
         "copr": recipe.copr.model_dump(by_alias=True, exclude_defaults=True),
-        "variants": {
-            name: {
-                "description": section.description,
-                **{
-                    k: v for k, v in plan_recipe(recipe.variant(name)).items() if k in _VARIANT_KEYS
-                },
-                "constraints": [str(r) for r in recipe.variant(name).constraints],
-                "exclude": sorted(recipe.variant(name).excluded),
-            }
-            for name, section in recipe.variants.items()
-        },
+        "variants": {name: _variant_plan(recipe.variant(name)) for name in recipe.variants},
+    }
+
+
+def _variant_plan(variant: Recipe) -> dict[str, Any]:
+    """What a variant's plan says beyond the recipe's: its own stream, targets and settings."""
+    section = variant.variant_section
+    assert section is not None
+    return {
+        "description": section.description,
+        **{k: v for k, v in plan_recipe(variant).items() if k in _VARIANT_KEYS},
+        "constraints": [str(r) for r in variant.constraints],
+        "exclude": sorted(variant.excluded),
     }
 
 

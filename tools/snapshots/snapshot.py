@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import calendar
 import fnmatch
-import re
 import time
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -43,6 +42,7 @@ from functools import cache
 from pathlib import Path
 from typing import Protocol
 
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
@@ -402,7 +402,11 @@ def source_build_requirements(dist: str, requires_dist: Sequence[str]) -> list[s
         return list(requires_dist)
     out = []
     for text in requires_dist:
-        name = canonicalize_name(re.split(r"[\s;\[(<>=!~]", text.strip(), maxsplit=1)[0])
+        try:
+            name = canonicalize_name(Requirement(text).name)
+        except InvalidRequirement:
+            out.append(text)  # requires_for reports it as unusable metadata
+            continue
         if not any(fnmatch.fnmatchcase(name, pattern) for pattern in drops):
             out.append(text)
     return out
