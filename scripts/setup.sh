@@ -12,6 +12,7 @@
 #    cargo and rust (`streams lock` vendors Rust sdists' crates), and for the vendoring tests
 #    setuptools-rust and the itoa and ryu crates in the cargo directory registry
 #    /usr/share/cargo/registry (Debian's librust-*-dev, Fedora's rust-*-devel).
+#    Chromium (and, on Debian, a font) for the headless browser test of `streams report`.
 # 2. A virtual environment (default .venv) made from the system Python, so the rpm shim from
 #    PyPI finds the system's rpm bindings (they are built for that interpreter).
 # 3. streams installed into it (editable) with its test extras, then a smoke import.
@@ -54,7 +55,8 @@ install_system() {
                         python3 python3-devel python3-pip python3-installer python3-setuptools
                         python3-wheel gcc krb5-devel git gnupg2
                         devscripts-checkbashisms file-libs enchant2 hunspell-en-US binutils cpio
-                        cargo rust python3-setuptools-rust rust-itoa-devel rust-ryu-devel)
+                        cargo rust python3-setuptools-rust rust-itoa-devel rust-ryu-devel
+                        chromium)
             local missing=()
             for p in "${pkgs[@]}"; do rpm -q "$p" >/dev/null 2>&1 || missing+=("$p"); done
             if [ ${#missing[@]} -eq 0 ]; then step "OS packages: all present (dnf)"; return; fi
@@ -66,7 +68,8 @@ install_system() {
                         python3 python3-venv python3-dev python3-pip python3-installer
                         python3-setuptools python3-wheel gcc libkrb5-dev git gnupg
                         devscripts libmagic1 libenchant-2-2 hunspell-en-us binutils cpio
-                        cargo rustc python3-setuptools-rust librust-itoa-dev librust-ryu-dev)
+                        cargo rustc python3-setuptools-rust librust-itoa-dev librust-ryu-dev
+                        chromium fonts-dejavu-core)
             local missing=()
             for p in "${pkgs[@]}"; do
                 dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
