@@ -37,6 +37,7 @@ from streams.lock.model import (
 )
 from streams.lock.records import locked_edges, locked_package
 from streams.lock.revisions import lock_date, resolve_packager, stamp_lock, stamp_target
+from streams.lock.update import Update, check_update, preferences_for
 from streams.lock.vendoring import add_vendored_crates
 from streams.recipe import Recipe
 from streams.solver.index import IndexClient
@@ -47,6 +48,7 @@ from streams.solver.repos import BaseRepos
 from streams.targets import Target, get_target
 
 __all__ = [
+    "PROMOTED",
     "LockContext",
     "LockOptions",
     "LockReporter",
@@ -188,6 +190,11 @@ def _runtime_view(
     )
 
 
+PROMOTED = "the base's copy is too old to build with"
+"""How the reason of a reused distribution bundled for a build's sake begins (after
+``bundled: ``); :mod:`streams.lock.drift` keeps those bundled."""
+
+
 def _promotions(
     section: BuildSection, closure: UpstreamClosure, policy: Policy
 ) -> dict[NormalizedName, str]:
@@ -206,7 +213,7 @@ def _promotions(
             continue
         if all(req.specifier.contains(pin.version, prereleases=True) for _, req in asks):
             needs = sorted({f"{who} builds with {req}" for who, req in asks})
-            out[dist] = f"the base's copy is too old to build with ({'; '.join(needs)})"
+            out[dist] = f"{PROMOTED} ({'; '.join(needs)})"
     return out
 
 
@@ -355,6 +362,7 @@ def lock_recipe(
     options: LockOptions | None = None,
     reporter: LockReporter | None = None,
     path: Path | None = None,
+    update: Update | None = None,
 ) -> tuple[Lock, Path]:
     """Lock ``recipe`` for ``targets`` (default: all of its targets) and write the lock.
 
@@ -362,6 +370,11 @@ def lock_recipe(
     refresh one target at a time.  Each locked target's revisions (Release, changelog entry)
     and obsoletes are decided against the existing lock's (:mod:`streams.lock.revisions`).
     The write is atomic.
+
+    A target the existing lock has is re-locked keeping its versions (uv's preferences,
+    :mod:`streams.lock.update`): ``update`` says which distributions may move (default:
+    none; uv still moves what a changed recipe or base requires).  A name the existing lock
+    does not hold is a usage error.
     """
     options = options or LockOptions()
     if recipe.path is None:
@@ -373,6 +386,8 @@ def lock_recipe(
             previous = read_lock(out)
         except LockError as exc:
             log.warning("ignoring the unreadable lock %s: %s", out, exc.message)
+    update = update or Update()
+    check_update(update, previous, out)
     lock = Lock(
         stream=recipe.name,
         recipe=recipe.path.name,
@@ -396,14 +411,15 @@ def lock_recipe(
         if targets and not wanted:
             continue
         for target in recipe_targets(rec, wanted):
-            ctx = LockContext.for_target(rec, target, options)
-            locked = lock_target(ctx, reporter)
-            locked = locked.model_copy(update=_variant_fields(rec))
             before = earlier.get((target.name, rec.variant_name))
             if before is None and rec.variant_name and rec.name == recipe.name:
                 # the variant that keeps the stream's own name continues what the stream
                 # shipped before it had variants: same packages, Releases go on from there
                 before = earlier.get((target.name, ""))
+            prefer = preferences_for(before, update)
+            ctx = LockContext.for_target(rec, target, options, prefer)
+            locked = lock_target(ctx, reporter)
+            locked = locked.model_copy(update=_variant_fields(rec))
             locked = stamp_target(
                 locked,
                 before,

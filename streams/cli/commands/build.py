@@ -26,9 +26,10 @@ from streams.cli.params import (
     progress_line,
     progress_lines_enabled,
 )
-from streams.errors import UsageError
-from streams.lock import require_lock
-from streams.recipe import find_recipe, load_recipe
+from streams.errors import Cause, ResolutionError, UsageError
+from streams.lock import Lock, require_lock
+from streams.lock.drift import find_drift
+from streams.recipe import Recipe, find_recipe, load_recipe
 
 
 class _LiveReporter(Reporter):
@@ -173,6 +174,30 @@ def _print_summary(outcome: BuildOutcome, targets: list[str]) -> None:
         click.echo("  ".join(str(x).ljust(w) for x, w in zip(r, widths, strict=False)).rstrip())
 
 
+def refuse_broken_base(recipe: Recipe, lock: Lock, targets: list[str]) -> None:
+    """Before any build: when the base repositories the lock names (the embedded snapshot,
+    local directories) changed so that the lock no longer installs on them, stop with exit 3
+    rather than build a stream that cannot be installed.  Remote bases are not read here."""
+    report = find_drift(
+        recipe,
+        lock,
+        targets=targets,
+        variants=[recipe.variant_name] if recipe.variant_name else [],
+        check_index=False,
+        locked_repos=True,
+    )
+    broken = [i for i in report.items if i.kind == "base-broken"]
+    if not broken:
+        return
+    raise ResolutionError(
+        f"the lock of {recipe.name} no longer installs on the base it was solved against "
+        f"({len(broken)} problem(s)); nothing was built",
+        tuple(Cause(f"{i.target}: {i.name}: {i.detail}") for i in broken),
+        hint=f"`streams outdated {recipe.name}` shows all the drift; relock "
+        f"(`streams lock {recipe.name}`) or build anyway with --no-base-check",
+    )
+
+
 @click.command("build")
 @click.argument("recipe")
 @click.option(
@@ -229,6 +254,12 @@ def _print_summary(outcome: BuildOutcome, targets: list[str]) -> None:
     help="Local backend: let rpmbuild reach the network (default: none, as in mock, Copr "
     "and Koji); for hosts that cannot make a network namespace.",
 )
+@click.option(
+    "--no-base-check",
+    is_flag=True,
+    help="Build even if the base the lock was solved against changed so that the lock no "
+    "longer installs (checked before any build; see `streams outdated`).",
+)
 @json_option
 def command(
     recipe: str,
@@ -247,6 +278,7 @@ def command(
     scratch: bool,
     poll_interval: float | None,
     allow_network: bool,
+    no_base_check: bool,
     as_json: bool,
 ) -> None:
     """Build RECIPE's stream in dependency order, then (local) publish it unsigned.
@@ -292,6 +324,8 @@ def command(
     if dry_run:
         click.echo(session.dry_run())
         return
+    if not no_base_check:
+        refuse_broken_base(rec, lock, session.targets)
     reporter = (
         _LiveReporter if progress_enabled() else _LineReporter if progress_lines_enabled() else None
     )
