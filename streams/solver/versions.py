@@ -34,12 +34,14 @@ __all__ = [
     "convert_specifier",
     "dist_dep_name",
     "dist_provide",
+    "exact_pins",
     "join_deps",
     "python_minor",
     "rpm_dep",
     "rpm_evr",
     "rpm_version",
     "rpm_version_tag",
+    "series_range",
     "split_specifiers",
 ]
 
@@ -366,6 +368,78 @@ def rpm_dep(name_in_rpm: str, spec: SpecifierSet | Specifier | str) -> str:
     """
     pairs = split_specifiers(spec)
     return join_deps(name_in_rpm, (convert_specifier(name_in_rpm, op, v) for op, v in pairs))
+
+
+# --------------------------------------------------------------------------------------------
+# The coupling rule: no exact pin on a reused base package
+
+
+def _series_bounds(version: Version) -> tuple[str, str]:
+    """``(lower, upper)`` PEP 440 versions of the release series of ``version``: ``MAJOR.MINOR``
+    (``MAJOR`` alone for a one-part version), from ``version`` itself (its local label dropped:
+    ``>=`` cannot carry one) up to the next series."""
+    prefix = f"{version.epoch}!" if version.epoch else ""
+    release = version.release
+    if len(release) == 1:
+        upper = f"{prefix}{release[0] + 1}"
+    else:
+        upper = f"{prefix}{release[0]}.{release[1] + 1}"
+    return version.public, upper
+
+
+def series_range(spec: SpecifierSet | str) -> SpecifierSet:
+    """``spec`` with every exact pin (``==V``, ``===V``) widened to V's release series.
+
+    The coupling rule (docs/specgen.md, "The coupling rule"): a stream never requires an exact
+    version of a package it reuses from Fedora, or Fedora could not update that package without
+    breaking the stream.  ``==V`` becomes ``>=V, <NEXT``, where NEXT is the next
+    ``MAJOR.MINOR`` series (the next ``MAJOR`` for a one-part version); every other specifier is
+    kept.  Wildcards (``==1.2.*``) are ranges already; ``===`` on a string that is not a PEP 440
+    version is kept (Fedora's rules cannot convert it either, and say so).
+
+    >>> str(series_range("==1.2.2"))
+    '<1.3,>=1.2.2'
+    >>> str(series_range("==2.9.1,!=2.9.0"))
+    '!=2.9.0,<2.10,>=2.9.1'
+    >>> str(series_range("==5"))
+    '<6,>=5'
+    >>> str(series_range("==1.2.*"))
+    '==1.2.*'
+    """
+    specs = SpecifierSet(spec) if isinstance(spec, str) else spec
+    out: list[str] = []
+    for item in specs:
+        if item.operator in ("==", "===") and not item.version.endswith(".*"):
+            try:
+                version = Version(item.version)
+            except InvalidVersion:
+                out.append(str(item))
+                continue
+            lower, upper = _series_bounds(version)
+            out += [f">={lower}", f"<{upper}"]
+        else:
+            out.append(str(item))
+    return SpecifierSet(",".join(out))
+
+
+def exact_pins(spec: SpecifierSet | str) -> list[str]:
+    """The exact pins of ``spec`` that :func:`series_range` widens, as written (``==1.2.2``).
+
+    >>> exact_pins("==1.2.2,<3")
+    ['==1.2.2']
+    >>> exact_pins("==1.2.*")
+    []
+    """
+    specs = SpecifierSet(spec) if isinstance(spec, str) else spec
+    pins = []
+    for item in sorted(specs, key=str):
+        if item.operator in ("==", "===") and not item.version.endswith(".*"):
+            try:
+                Version(item.version)
+            except InvalidVersion:
+                continue
+            pins.append(str(item))
+    return pins
 
 
 # --------------------------------------------------------------------------------------------

@@ -15,13 +15,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from streams.errors import SpecGenError
 from streams.lock import LockedPackage, LockedSource, LockedTarget, Revision
 from streams.solver.pydeps import environment
-from streams.solver.versions import dist_dep_name, rpm_dep, rpm_version, rpm_version_tag
+from streams.solver.versions import dist_dep_name, rpm_version, rpm_version_tag
 from streams.sources import (
     SourceFetch,
     SourceInfo,
@@ -40,6 +41,7 @@ from streams.specgen.requires import (
     build_tools_for,
     map_build_requires,
     marks_native,
+    reused_dep,
     runtime_requires,
     soname_filter,
     toolchain_for,
@@ -346,6 +348,8 @@ def build_contexts(
                     *(("cargo", "rust") if vendor else ()),
                 ),
                 environment=env,
+                owner=pkg.name,
+                warnings=warnings,
             )
             setup_dir = re.sub(r"\.(tar\.gz|tar\.bz2|tar\.xz|tgz|zip|tar)$", "", filename)
         provides = [f"{naming.stream_provide(settings.name, name)} = {rpm_version(version)}"]
@@ -431,7 +435,15 @@ def build_contexts(
             )
         else:
             spec = settings.top_level_specifiers.get(top, "")
-            meta_requires.append(rpm_dep(dist_dep_name(top, python), spec))
+            meta_requires.append(
+                reused_dep(
+                    dist_dep_name(top, python),
+                    Requirement(f"{top}{spec}"),
+                    who=meta,
+                    verb="requires",
+                    warnings=warnings,
+                )
+            )
     for top in settings.top_level:
         if top not in packages:
             warnings.append(f"top-level requirement {top} is not in the lock for {target.name}")

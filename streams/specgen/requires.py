@@ -4,6 +4,12 @@
 Pure.  A distribution the stream bundles is required through the stream's own namespaced
 provide (``NAME-stream-python3dist(x)``); anything else is reused from Fedora
 (``python3dist(x)``, or ``python3.Xdist(x)`` for an alternative interpreter).
+
+The coupling rule (docs/specgen.md): a requirement on a reused package is never an exact
+version.  An upstream pin (``lark==1.2.2``) is widened to its release series
+(:func:`streams.solver.versions.series_range`: ``>= 1.2.2, < 1.3``) by :func:`reused_dep`,
+and the widening is reported in specgen's warnings; requirements on the stream's own packages
+stay exact (they are built and updated together).
 """
 
 from __future__ import annotations
@@ -13,11 +19,18 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
 from streams.errors import SpecGenError
 from streams.lock import LockedPackage
-from streams.solver.versions import dist_dep_name, rpm_dep, rpm_version
+from streams.solver.versions import (
+    dist_dep_name,
+    exact_pins,
+    rpm_dep,
+    rpm_version,
+    series_range,
+)
 from streams.sources import BuildInfo
 from streams.specgen import naming
 
@@ -66,6 +79,51 @@ def build_tools_for(
     return tuple(tools)
 
 
+COUPLING_RULE = "coupling rule: a stream never pins a base package exactly"
+
+
+def _readable(spec: SpecifierSet) -> str:
+    """``>= 1.2.2, < 1.3``: lower bounds first, then the rest, as a packager reads a range."""
+    order = {">=": 0, ">": 0, "~=": 0, "<": 1, "<=": 1}
+    items = sorted(spec, key=lambda s: (order.get(s.operator, 2), s.operator, s.version))
+    return ", ".join(f"{s.operator} {s.version}" for s in items)
+
+
+def reused_dep(
+    name_in_rpm: str,
+    req: Requirement,
+    *,
+    who: str,
+    verb: str,
+    warnings: list[str] | None,
+) -> str:
+    """The RPM dependency on a package reused from Fedora, under the coupling rule.
+
+    ``req``'s specifier with every exact pin widened to its release series
+    (:func:`~streams.solver.versions.series_range`), converted as Fedora's generator converts
+    it (:func:`~streams.solver.versions.rpm_dep`).  When a pin was widened, one sentence goes
+    to ``warnings``: ``who`` (the package, or "metapackage") ``verb`` ("requires",
+    "build-requires") what, and what the spec requires instead.
+
+    >>> w: list[str] = []
+    >>> reused_dep("python3.14dist(lark)", Requirement("lark==1.2.2"), who="vllm",
+    ...            verb="requires", warnings=w)
+    '(python3.14dist(lark) < 1.3~~ with python3.14dist(lark) >= 1.2.2)'
+    """
+    pins = exact_pins(req.specifier)
+    if not pins:
+        return rpm_dep(name_in_rpm, req.specifier)
+    wide = series_range(req.specifier)
+    if warnings is not None:
+        extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
+        name = canonicalize_name(req.name)
+        warnings.append(
+            f"{who}: {verb} {req.name}{extras}{req.specifier}; Fedora's {name} is reused, "
+            f"so the spec {verb} {name} {_readable(wide)} ({COUPLING_RULE})"
+        )
+    return rpm_dep(name_in_rpm, wide)
+
+
 def map_build_requires(
     requires: Iterable[str],
     *,
@@ -76,6 +134,8 @@ def map_build_requires(
     ignore: Iterable[str] = (),
     system: Iterable[str] = (),
     environment: Mapping[str, str] | None = None,
+    owner: str = "",
+    warnings: list[str] | None = None,
 ) -> tuple[str, ...]:
     """Spec ``BuildRequires`` for a package's PEP 508 build requirements.
 
@@ -83,7 +143,9 @@ def map_build_requires(
     - a name in ``bundled`` (normalized name -> locked version) is a stream package:
       ``NAME-stream-python3dist(x)`` with the requirement's own constraint;
     - anything else is reused from Fedora: ``python3dist(x)`` (``python3.Xdist(x)`` for an
-      alternative interpreter), converted by :func:`streams.solver.versions.rpm_dep`;
+      alternative interpreter), converted by :func:`streams.solver.versions.rpm_dep`, an
+      exact pin widened to its release series (:func:`reused_dep`, the coupling rule; the
+      sentence saying so goes to ``warnings``, naming ``owner``);
     - requirements whose marker is false on the target (``environment``) are dropped;
     - ``system`` (recipe ``build-requires``, RPM dependencies) are added as written.
 
@@ -108,12 +170,13 @@ def map_build_requires(
         if name in ignored:
             continue
         extras: list[str | None] = [*sorted(req.extras)] or [None]
-        for extra in extras:
+        for i, extra in enumerate(extras):
             if name in bundled:
-                dep = naming.stream_provide(stream, name, extra)
-            else:
-                dep = dist_dep_name(name, "3" if main_python else python, extra)
-            out.add(rpm_dep(dep, req.specifier))
+                out.add(rpm_dep(naming.stream_provide(stream, name, extra), req.specifier))
+                continue
+            dep = dist_dep_name(name, "3" if main_python else python, extra)
+            said = warnings if i == 0 else None  # one sentence per requirement
+            out.add(reused_dep(dep, req, who=owner, verb="build-requires", warnings=said))
     out.update(s.strip() for s in system if s.strip())
     return tuple(sorted(out))
 
@@ -150,6 +213,13 @@ def runtime_requires(
     env: Mapping[str, str],
     warnings: list[str],
 ) -> list[str]:
+    """Spec ``Requires`` of ``pkg`` from its locked requirements that apply on ``env``.
+
+    A bundled dependency is required at its locked version through the stream's provide
+    (exact: the stream's packages move together); a reused one with the requirement's own
+    range, exact pins widened by :func:`reused_dep` (the coupling rule).  A requirement that
+    is not in the lock is dropped with a warning.
+    """
     out: set[str] = set()
     for req in _applicable(pkg, env):
         name = canonicalize_name(req.name)
@@ -160,12 +230,21 @@ def runtime_requires(
             warnings.append(f"{pkg.name}: requirement {req} is not in the lock; not required")
             continue
         extras: list[str | None] = [*sorted(req.extras)] or [None]
-        for extra in extras:
+        for i, extra in enumerate(extras):
             if dep.origin == "bundle":
                 provide = naming.stream_provide(stream, name, extra)
                 out.add(f"{provide} = {rpm_version(dep.version)}")
             else:
-                out.add(rpm_dep(dist_dep_name(name, python, extra), req.specifier))
+                said = warnings if i == 0 else None  # one sentence per requirement
+                out.add(
+                    reused_dep(
+                        dist_dep_name(name, python, extra),
+                        req,
+                        who=pkg.name,
+                        verb="requires",
+                        warnings=said,
+                    )
+                )
     return sorted(out)
 
 
