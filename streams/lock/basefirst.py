@@ -74,7 +74,8 @@ def resolve_base_first(
         ) from exc
     notes = [f"base-first: resolved with Fedora's {plan.describe()} (policy.fedora)"]
     try:
-        free = ctx.resolve_with(requirements, extra)
+        # uv's newest choice, not the previous lock's: the note says what the base holds back
+        free = ctx.resolve_with(requirements, extra, newest=True)
     except ResolutionError:
         return closure, notes
     notes += _explain(requirements, closure, free, plan)

@@ -23,6 +23,7 @@ from streams.solver.index import IndexClient
 from streams.solver.model import UpstreamClosure
 from streams.solver.reconcile import Policy
 from streams.solver.repos import BaseRepos, RepoSpec, target_specs
+from streams.solver.upstream import Preferences
 from streams.sources import (
     Asker,
     BackendAsker,
@@ -56,6 +57,18 @@ class LockOptions:
     index_url: str | None = None  # overrides the recipe's [index] url
     seeds: tuple[Path, ...] = ()  # read-only recorded source infos (build requirements)
     build_section: bool = True  # read sdists' build requirements into the lock
+
+
+@dataclass(frozen=True, slots=True)
+class LockPreferences:
+    """What the previous lock of a target asks uv to keep (:mod:`streams.lock.update`).
+
+    ``runtime`` for the closure's resolution, ``build`` for the build section's (only the
+    build-only packages: a build resolution must not be steered to the runtime view's pins,
+    which a first lock did not prefer either)."""
+
+    runtime: Preferences = field(default_factory=Preferences)
+    build: Preferences = field(default_factory=Preferences)
 
 
 def policy_of(recipe: Recipe) -> Policy:
@@ -93,6 +106,9 @@ class LockContext:
     fedora_build_requires: FedoraBuildRequires | None = None
     """The non-Python ``BuildRequires`` of Fedora's own spec of a distribution for this
     target's release, or None when Fedora has no spec for it."""
+    preferences: Preferences | None = None
+    """The versions the closure's resolution keeps (the previous lock's), passed by
+    :meth:`resolve_with`; None: the resolver is called without (a first lock, tests)."""
 
     @property
     def python(self) -> str:
@@ -100,21 +116,40 @@ class LockContext:
         return self.interpreter.version
 
     def resolve_with(
-        self, requirements: Sequence[Requirement], constraints: Sequence[Requirement] = ()
+        self,
+        requirements: Sequence[Requirement],
+        constraints: Sequence[Requirement] = (),
+        *,
+        newest: bool = False,
     ) -> UpstreamClosure:
-        """:attr:`resolve` with ``constraints`` when there are some; without, it is called
-        with the requirements alone (what the resolvers tests inject take)."""
+        """:attr:`resolve` with ``constraints`` when there are some and the closure's
+        :attr:`preferences` when there are any (``newest``: without them, uv's newest
+        choice); without either, it is called with the requirements alone (what the
+        resolvers tests inject take)."""
+        kw: dict[str, object] = {}
         if constraints:
-            return self.resolve(requirements, constraints=tuple(constraints))
-        return self.resolve(requirements)
+            kw["constraints"] = tuple(constraints)
+        if self.preferences is not None:
+            kw["preferences"] = Preferences() if newest else self.preferences
+        return self.resolve(requirements, **kw)
 
     @property
     def policy(self) -> Policy:
         return policy_of(self.recipe)
 
     @classmethod
-    def for_target(cls, recipe: Recipe, target: Target, options: LockOptions) -> LockContext:
-        """The real context: uv against the recipe's index, libsolv on the target's base."""
+    def for_target(
+        cls,
+        recipe: Recipe,
+        target: Target,
+        options: LockOptions,
+        preferences: LockPreferences | None = None,
+    ) -> LockContext:
+        """The real context: uv against the recipe's index, libsolv on the target's base.
+
+        ``preferences`` (a re-lock's, :func:`streams.lock.update.preferences_for`): the
+        closure's go to :meth:`resolve_with`, the build section's are bound to
+        :attr:`resolve` (what the build section calls)."""
         from streams.solver import upstream  # uv and the index client: imported when needed
 
         interp = (
@@ -140,6 +175,7 @@ class LockContext:
             offline=options.offline,
             target=target.name,
             client=client,
+            preferences=preferences.build if preferences is not None else None,
         )
         loader: BaseLoader = partial(
             BaseRepos.load, specs, arch=target.arch, offline=options.offline
@@ -163,6 +199,7 @@ class LockContext:
                 )
             ),
             fedora_build_requires=fedora_lookup(target),
+            preferences=preferences.runtime if preferences is not None else None,
         )
 
 

@@ -19,8 +19,10 @@ from streams.cli.params import (
     target_option,
 )
 from streams.cli.repo_options import base_repo_options
-from streams.lock import LockedTarget
+from streams.errors import UsageError
+from streams.lock import LockedTarget, lock_path
 from streams.lock.pipeline import LockOptions, LockReporter, lock_recipe
+from streams.lock.update import TargetChanges, Update, lock_changes, previous_lock
 from streams.solver.repos import RepoSpec
 
 
@@ -52,6 +54,7 @@ class _Progress(LockReporter):
 
 @click.command("lock")
 @click.argument("recipe")
+@click.argument("dists", nargs=-1, metavar="[DIST]...")
 @target_option()
 @base_repo_options
 @click.option(
@@ -78,9 +81,16 @@ class _Progress(LockReporter):
     help="Lock only this variant ([variants.NAME]; repeatable; default: all). "
     "Others keep what the lock says.",
 )
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Let the DISTs given after RECIPE move to newer releases (and what they need newer); "
+    "without DISTs, every distribution. Without --update a re-lock keeps the locked versions.",
+)
 @json_option
 def command(
     recipe: str,
+    dists: tuple[str, ...],
     targets: tuple[str, ...],
     repos: tuple[RepoSpec, ...],
     base: str,
@@ -90,6 +100,7 @@ def command(
     seeds: tuple[Path, ...],
     no_build_requires: bool,
     variants: tuple[str, ...],
+    update: bool,
     as_json: bool,
 ) -> None:
     """Resolve RECIPE's closure per target and decide, for every distribution, whether
@@ -97,8 +108,20 @@ def command(
 
     Without --target, every target of the recipe is locked; with it, only those (others keep
     what the lock already says). `--target host` locks for this machine.
+
+    A re-lock keeps the versions the lock has unless the recipe or the base needs others;
+    `--update numpy` lets numpy move (and what its newer release needs newer), `--update`
+    alone lets everything move. The summary says what moved and why.
     """
+    if dists and not update:
+        raise UsageError(
+            f"distribution names after the recipe ({' '.join(dists)}) need --update",
+            hint=f"streams lock {recipe} --update {' '.join(dists)}",
+        )
     rec = open_recipe(recipe)
+    asked = Update.of(dists) if update else Update()
+    out_path = lock_file or lock_path(rec.path) if rec.path is not None else lock_file
+    previous = previous_lock(out_path) if out_path is not None else None
     options = LockOptions(
         base=base,
         repos=repos,
@@ -118,18 +141,22 @@ def command(
             options=options,
             reporter=_Progress(status, lines=status is None and progress_lines_enabled()),
             path=lock_file,
+            update=asked,
         )
     done = [
         t
         for t in lock.target
         if (not targets or t.name in targets) and (not variants or t.variant in variants)
     ]
+    changes = {(c.target, c.variant): c for c in lock_changes(rec, previous, lock, asked, done)}
     if as_json:
         echo_json(
             {
                 "schema_version": 1,
                 "lock": str(path),
-                "targets": [_summary(t) for t in done],
+                "targets": [
+                    {**_summary(t), "update": changes[(t.name, t.variant)].to_dict()} for t in done
+                ],
             }
         )
         return
@@ -147,7 +174,21 @@ def command(
         )
         for w in t.warnings:
             say(f"  warning: {w}")
+        for line in _change_lines(changes[(t.name, t.variant)]):
+            say(f"  {line}")
     say(f"wrote {path}")
+
+
+def _change_lines(ch: TargetChanges) -> list[str]:
+    """What the re-lock changed, one line each, then how many kept their versions."""
+    if not ch.previous:
+        return []
+    lines = [c.describe() for c in ch.changes]
+    if not ch.changes:
+        lines.append(f"unchanged: all {ch.kept} distributions kept their locked versions")
+    else:
+        lines.append(f"kept: {ch.kept} distribution{'' if ch.kept == 1 else 's'} unchanged")
+    return lines
 
 
 def _summary(t: LockedTarget) -> dict[str, object]:

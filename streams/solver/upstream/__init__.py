@@ -14,6 +14,9 @@ Stages (see ``docs/upstream.md``):
    a distribution without files for the target's Python, is explained with the interpreter
    choice that would work.
 
+A re-lock passes :class:`Preferences`: the versions the previous lock pinned, which uv keeps
+unless a requirement excludes them (``--upgrade-package`` lets named ones move).
+
 One module per stage: :mod:`._uv` (1), :mod:`._pylock` (2), :mod:`._closure` (3),
 :mod:`._errors` (4); :mod:`._resolve` runs them in order.
 """
@@ -26,11 +29,18 @@ from streams.solver.upstream._pylock import (
     upstream_sources,
 )
 from streams.solver.upstream._resolve import resolve
-from streams.solver.upstream._uv import GLIBC_PLATFORM, find_uv, uv_compile, uv_platform
+from streams.solver.upstream._uv import (
+    GLIBC_PLATFORM,
+    Preferences,
+    find_uv,
+    uv_compile,
+    uv_platform,
+)
 
 __all__ = [
     "GLIBC_PLATFORM",
     "UPSTREAM_MAP",
+    "Preferences",
     "PylockPackage",
     "closure_requirements",
     "find_uv",

@@ -20,7 +20,7 @@ from streams.solver.model import Pin, UpstreamClosure
 from streams.solver.upstream._closure import closure_requirements, fetch_metadata
 from streams.solver.upstream._errors import uv_failure
 from streams.solver.upstream._pylock import parse_pylock, with_upstream_urls
-from streams.solver.upstream._uv import uv_compile, uv_platform
+from streams.solver.upstream._uv import Preferences, uv_compile, uv_platform
 from streams.solver.versions import python_minor
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ def resolve(
     reporter: Reporter | None = None,
     uv_cache: Path | None = None,
     index_cache: Path | None = None,
+    preferences: Preferences | None = None,
 ) -> UpstreamClosure:
     """The upstream closure of ``requirements`` for CPython ``python`` on Linux/``arch``.
 
@@ -76,6 +77,9 @@ def resolve(
     CUDA excludes the NVIDIA wheels torch's metadata requires).
     ``uv_cache`` and ``index_cache`` override where uv and the index client cache (default:
     ``uv`` and ``index`` under :func:`streams.infra.fsutil.cache_dir`).
+    ``preferences`` are versions uv keeps unless a requirement excludes them, and the
+    distributions it may move anyway (``--upgrade-package``; see :class:`Preferences`): how a
+    re-lock keeps what the previous lock pinned.
 
     Raises ResolutionError (exit 3) when uv finds no solution, ServiceError (exit 5) when an
     index or the cache cannot answer, UsageError for bad input.
@@ -101,6 +105,7 @@ def resolve(
             exclude=sorted(canonicalize_name(n) for n in exclude),
             offline=offline,
             uv_cache=uv_cache,
+            preferences=preferences,
             workdir=workdir,
         )
         if code != 0:

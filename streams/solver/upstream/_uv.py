@@ -8,9 +8,11 @@ uv is a declared dependency (``uv`` on PyPI), found with ``uv.find_uv_bin()`` an
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from streams.errors import (
     ToolMissingError,
@@ -30,6 +32,44 @@ GLIBC_PLATFORM = "manylinux_2_40"
 UPSTREAM_MAP = "upstream.json"
 """Name of the optional file beside a file index's project page that gives the real upstream
 URL of each file the page lists (the recorded indexes under ``tests/data/index`` use it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Preferences:
+    """Versions uv should keep, and the distributions it may move anyway.
+
+    ``uv pip compile`` treats the pins of an existing output file as *preferences*: it keeps
+    each preferred version unless a requirement excludes it, and ``--upgrade-package NAME``
+    (``--upgrade``: all) ignores the preference for NAME (uv's "Locking and syncing" docs:
+    https://docs.astral.sh/uv/pip/compile/#upgrading-requirements ).  streams writes the
+    versions as the pre-existing ``pylock.toml`` uv is told to write (PEP 751's required keys
+    only), which uv 0.13 reads like its own output (``tests/integration/test_uv_preferences.py``
+    proves it with the uv streams runs).
+
+    ``versions`` are ``(name, version)`` pairs; ``upgrade`` names go to ``--upgrade-package``;
+    ``upgrade_all`` is ``--upgrade`` (no preference is written then).
+    """
+
+    versions: tuple[tuple[str, str], ...] = ()
+    upgrade: tuple[str, ...] = ()
+    upgrade_all: bool = False
+
+    def pylock_text(self) -> str:
+        """The preferences as a minimal PEP 751 lock (``lock-version``, ``created-by``,
+        ``[[packages]]`` with ``name`` and ``version``; https://peps.python.org/pep-0751/)."""
+        out = ['lock-version = "1.0"\n', 'created-by = "streams"\n']
+        for name, version in sorted({(canonicalize_name(n), v) for n, v in self.versions}):
+            out.append(f'\n[[packages]]\nname = "{name}"\nversion = "{version}"\n')
+        return "".join(out)
+
+    def args(self) -> list[str]:
+        """uv's arguments for the distributions allowed to move."""
+        if self.upgrade_all:
+            return ["--upgrade"]
+        out: list[str] = []
+        for name in sorted({canonicalize_name(n) for n in self.upgrade}):
+            out += ["--upgrade-package", name]
+        return out
 
 
 def uv_platform(arch: str) -> str:
@@ -73,6 +113,7 @@ def uv_compile(
     exclude: Sequence[str] = (),
     offline: bool = False,
     uv_cache: Path | None = None,
+    preferences: Preferences | None = None,
     workdir: Path,
 ) -> tuple[int, str, str]:
     """Run ``uv pip compile`` in ``workdir``; return (exit code, pylock text, uv's stderr).
@@ -85,6 +126,8 @@ def uv_compile(
     distribution); each ``exclude`` name is an ``--override`` with a marker that never holds,
     which drops the distribution wherever it is required (uv's documented way to remove a
     dependency: https://docs.astral.sh/uv/concepts/resolution/#dependency-overrides ).
+    ``preferences`` are versions to keep unless something requires otherwise (see
+    :class:`Preferences`): the output file exists before uv runs, holding them.
     """
     req_in = workdir / "requirements.in"
     req_in.write_text("".join(f"{r}\n" for r in requirements), encoding="utf-8")
@@ -100,6 +143,10 @@ def uv_compile(
         )
         extra_args += ["--override", "overrides.txt"]
     out = workdir / "pylock.toml"  # uv insists on pylock.toml or pylock.NAME.toml
+    if preferences is not None:
+        if preferences.versions and not preferences.upgrade_all:
+            out.write_text(preferences.pylock_text(), encoding="utf-8")
+        extra_args += preferences.args()
     argv: list[str] = [
         find_uv(),
         "pip",
