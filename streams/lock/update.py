@@ -157,8 +157,16 @@ def check_update(update: Update, previous: Lock | None, path: Path) -> None:
     )
 
 
-Kind = Literal["moved", "added", "removed", "now-bundled", "now-reused", "rebuilt"]
-_ORDER: tuple[Kind, ...] = ("moved", "now-bundled", "now-reused", "added", "removed", "rebuilt")
+Kind = Literal["moved", "added", "removed", "now-bundled", "now-reused", "rebuilt", "held"]
+_ORDER: tuple[Kind, ...] = (
+    "moved",
+    "now-bundled",
+    "now-reused",
+    "added",
+    "removed",
+    "rebuilt",
+    "held",
+)
 """The order of a target's changes: what moved first, the rebuilds it caused last."""
 
 
@@ -187,6 +195,8 @@ class Change:
             return f"added: {self.name} {self.after}{tag} ({self.why})"
         if self.kind == "removed":
             return f"removed: {self.name} {self.before}{tag} ({self.why})"
+        if self.kind == "held":
+            return f"held: {self.name} {self.after}{tag} ({self.why})"
         if self.kind == "rebuilt":
             return (
                 f"rebuilt: {self.name} {self.after}{tag}, Release {self.release_before} -> "
@@ -219,7 +229,7 @@ class TargetChanges:
     """Whether there was a previous lock of the target to compare with."""
     changes: tuple[Change, ...]
     kept: int
-    """Distributions at the same version and origin as before."""
+    """Distributions at the same version and origin as before (the held ones too)."""
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -388,6 +398,15 @@ def target_changes(
             )
             continue
         kept += 1
+        if name in update.names:
+            # uv's --upgrade-package picks the newest release the requirements allow
+            why = (
+                f"asked: {update.flag(name)}; Fedora's {b.rpm} {b.evr} is what the base has"
+                if b.origin == "fedora"
+                else f"asked: {update.flag(name)}; no newer release fits the stream's "
+                "requirements (streams outdated names what holds it back)"
+            )
+            changes.append(Change(b.name, "held", a.version, b.version, why, b.build_only))
     changes.sort(key=lambda c: (_ORDER.index(c.kind), c.build_only, c.name))
     return TargetChanges(after.name, after.variant, True, tuple(changes), kept)
 

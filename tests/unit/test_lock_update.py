@@ -144,3 +144,18 @@ def test_update_of_an_unknown_name_lists_close_ones(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="no lock to update"):
         check_update(Update.of(["numpy"]), None, tmp_path / "s.lock.toml")
     check_update(Update.of([]), None, tmp_path / "s.lock.toml")  # --update alone: fine
+
+
+def test_an_asked_name_that_cannot_move_is_held_and_says_so() -> None:
+    before = target(pkg("fastapi", "0.136.3"), pkg("six", "1.16.0", "fedora"))
+    after = target(pkg("fastapi", "0.136.3"), pkg("six", "1.16.0", "fedora"))
+    ch = target_changes(before, after, Update.of(["fastapi", "six"]))
+    assert [c.describe() for c in ch.changes] == [
+        "held: fastapi 0.136.3 (asked: --update fastapi; no newer release fits the stream's "
+        "requirements (streams outdated names what holds it back))",
+        "held: six 1.16.0 (asked: --update six; Fedora's python3-six 1.16.0-1 is what the "
+        "base has)",
+    ]
+    assert ch.kept == 2
+    # --update alone lists nothing as held: everything was asked
+    assert target_changes(before, after, Update.of([])).changes == ()
