@@ -98,7 +98,6 @@ def test_variant_and_target_narrow_the_page(tmp_path: Path) -> None:
         (["--variant", "rocm"], "has no variant 'rocm'"),
         (["--target", "fedora-99-x86_64"], "has no target fedora-99-x86_64"),
         (["--variant", "cpu", "--target", "fedora-45-x86_64"], "has no target fedora-45"),
-        (["--drift"], "--drift needs `streams outdated`"),
     ],
 )
 def test_bad_input_exits_2_without_traceback(
@@ -116,3 +115,35 @@ def test_same_lock_same_bytes(page: str) -> None:
     recipe = load_recipe(RECIPE)
     lock = read_lock(LOCK)
     assert render_report(recipe, lock, select_closures(recipe, lock)) == page
+
+
+def test_drift_is_what_streams_outdated_finds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Offline, against the embedded snapshot (the base the lock was solved against) and the
+    recorded index, which has newer releases of a few bundled distributions."""
+    index = str(ROOT / "tests" / "data" / "index" / "vllm" / "simple")
+    narrow = ["--variant", "cuda", "--target", "fedora-44-x86_64", "--offline"]
+    assert (
+        main(
+            ["outdated", str(RECIPE), "--lock", str(LOCK), *narrow, "--index-url", index, "--json"]
+        )
+        == 1
+    )
+    found = json.loads(capsys.readouterr().out)["targets"][0]["items"]
+    assert found, "the recorded index has no newer release: a poor example"
+    out = tmp_path / "drift.html"
+    argv = ["report", str(RECIPE), "--lock", str(LOCK), "-o", str(out), *narrow]
+    assert main([*argv, "--drift", "--index-url", index]) == 0
+    html = out.read_text()
+    (c,) = _data(html)["closures"]
+    assert c["drift_given"] is True
+    keys = ("kind", "name", "locked", "current", "level", "detail")
+    assert sorted(tuple(d[k] for k in keys) for d in c["drift"]) == sorted(
+        tuple(i[k] for k in keys) for i in found
+    )
+    by_name = {p["name"]: p for p in c["packages"]}
+    for item in found:
+        assert item["kind"] in [d["kind"] for d in by_name[item["name"]]["drift"]]
+        assert f'data-name="{item["name"]}"' in html
+    assert f"{len(found)} findings" in html

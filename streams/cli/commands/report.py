@@ -7,11 +7,14 @@ from pathlib import Path
 import click
 
 from streams.cli.common import lock_file_option, open_lock, open_recipe
-from streams.errors import UsageError
+from streams.cli.repo_options import base_repo_options
 from streams.infra.fsutil import atomic_write_text
 from streams.lock import Lock
+from streams.lock.context import LockOptions
+from streams.lock.drift import find_drift
 from streams.publish.report import Closure, DriftMap, render_report, select_closures
 from streams.recipe import Recipe
+from streams.solver.repos import RepoSpec
 
 
 @click.command("report")
@@ -43,8 +46,13 @@ from streams.recipe import Recipe
     default=False,
     show_default=True,
     help="Compare the lock with the current base and index (as `streams outdated` does) "
-    "and show what moved.",
+    "and show what moved; the options below choose the base and the index.",
 )
+@base_repo_options
+@click.option(
+    "--index-url", default=None, help="--drift: package index to compare with (overrides [index])."
+)
+@click.option("--no-index", is_flag=True, help="--drift: compare with the base only.")
 @lock_file_option
 def command(
     recipe: str,
@@ -52,6 +60,11 @@ def command(
     targets: tuple[str, ...],
     variants: tuple[str, ...],
     drift: bool,
+    repos: tuple[RepoSpec, ...],
+    base: str,
+    offline: bool,
+    index_url: str | None,
+    no_index: bool,
     lock_file: Path | None,
 ) -> None:
     """Write one HTML page of RECIPE's lock: every target and variant, each distribution with
@@ -60,7 +73,8 @@ def command(
     rec = open_recipe(recipe)
     lock = open_lock(rec, lock_file)
     closures = select_closures(rec, lock, targets=targets, variants=variants)
-    found = lock_drift(rec, lock, closures) if drift else None
+    options = LockOptions(base=base, repos=repos, offline=offline, index_url=index_url)
+    found = lock_drift(rec, lock, closures, options, check_index=not no_index) if drift else None
     text = render_report(rec, lock, closures, found)
     atomic_write_text(output, text)
     packages = sum(len(c.target.package) for c in closures)
@@ -71,15 +85,32 @@ def command(
     )
 
 
-def lock_drift(recipe: Recipe, lock: Lock, closures: list[Closure]) -> DriftMap:
-    """The drift of each closure, keyed ``(target, variant)``.
-
-    INTEGRATION POINT (issue 16, item 1): call ``streams.lock.drift.find_drift`` here for
-    each closure and convert its items to the mappings :mod:`streams.publish.report` reads
-    (keys ``kind``, ``name``, ``locked``, ``current``, ``level``, ``detail``).  Until
-    ``streams outdated`` exists, ``--drift`` says so (exit 2).
-    """
-    raise UsageError(
-        "--drift needs `streams outdated` (streams.lock.drift), which this build does not have",
-        hint="run without --drift",
+def lock_drift(
+    recipe: Recipe,
+    lock: Lock,
+    closures: list[Closure],
+    options: LockOptions,
+    *,
+    check_index: bool = True,
+) -> DriftMap:
+    """The drift of each closure (``streams outdated``'s :func:`find_drift`), keyed
+    ``(target, variant)`` as :mod:`streams.publish.report` reads it; what could not be checked
+    is said on stderr."""
+    report = find_drift(
+        recipe,
+        lock,
+        options=options,
+        targets=sorted({c.target.name for c in closures}),
+        variants=sorted({c.variant for c in closures if c.variant}),
+        check_index=check_index,
     )
+    out: dict[tuple[str, str], list[dict[str, str]]] = {}
+    for t in report.targets:
+        out[(t.target, t.variant)] = [
+            {k: str(v or "") for k, v in i.as_dict().items() if k not in ("target", "variant")}
+            for i in t.items
+        ]
+        for note in t.notes:
+            where = f"{t.target} ({t.variant})" if t.variant else t.target
+            click.echo(f"{where}: drift not checked: {note}", err=True)
+    return out

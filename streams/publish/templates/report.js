@@ -141,8 +141,8 @@
   function scrollRow(tr) {
     // scroll the table's own box only, so the page itself stays where the reader is
     var wrap = tr.closest(".table-wrap");
-    var top = tr.offsetTop - wrap.clientHeight / 2;
-    wrap.scrollTop = Math.max(0, top);
+    var offset = tr.getBoundingClientRect().top - wrap.getBoundingClientRect().top;
+    wrap.scrollTop = Math.max(0, wrap.scrollTop + offset - (wrap.clientHeight - tr.offsetHeight) / 2);
   }
 
   function nodeChip(name, self) {
