@@ -5,7 +5,8 @@ line asked) and does the rest: picks the targets, plans the build from the lock,
 specs and sources of every target into the :class:`~streams.builders.workspace.Workspace`,
 opens the persisted state, runs the chosen backend through the
 :class:`~streams.builders.base.Backend` protocol and, for local builds, publishes the RPMs
-unsigned into ``OUT/TARGET/repo``.  The command only parses options and prints.
+unsigned into ``OUT/TARGET/repo``, with the target's SBOM (``sbom.cdx.json``) beside the
+RPMs.  The command only parses options and prints.
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ class BuildResult:
     outcome: BuildOutcome
     targets: tuple[str, ...]
     published: Mapping[str, Mapping[str, str]]
-    """Per target: ``repo_dir`` and ``repo_file`` of the published repository."""
+    """Per target: ``repo_dir`` and ``repo_file`` of the published repository, and ``sbom``,
+    its CycloneDX SBOM."""
 
     def to_dict(self) -> dict[str, object]:
         data = self.outcome.to_dict()
@@ -235,8 +237,28 @@ class BuildSession:
                     summary=self.recipe.stream.summary,
                     packages=self.plan_rpms(t),
                 )
-                published[t] = {"repo_dir": str(res.repo_dir), "repo_file": str(res.repo_file)}
+                published[t] = {
+                    "repo_dir": str(res.repo_dir),
+                    "repo_file": str(res.repo_file),
+                    "sbom": str(self.write_sbom(t)),
+                }
         return BuildResult(outcome, tuple(self.targets), published)
+
+    def write_sbom(self, target: str) -> Path:
+        """The CycloneDX SBOM of ``target``'s lock, written atomically into the published
+        repository (``TARGET/repo/sbom.cdx.json``), so it is served with the RPMs it lists.
+        It is made from the lock alone (no network, under a second for vLLM)."""
+        from streams.publish.sbom import collect, cyclonedx_json, reused_arches, write_sbom
+
+        locked = self.lock.get_target(target)
+        sbom = collect(
+            self.recipe,
+            self.lock,
+            locked,
+            variant=self.recipe.variant_name,
+            arches=reused_arches(locked),
+        )
+        return write_sbom(self.workspace.sbom(target), cyclonedx_json(sbom))
 
 
 def _quiet(_state: PlanState) -> AbstractContextManager[Reporter]:

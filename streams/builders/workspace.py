@@ -11,6 +11,7 @@
         build/RPM/                 local backend: rpmbuild's _topdir and build.log per package
         rpms/RPM/ARCH/*.rpm        local backend: the built RPMs (what ``streams publish`` reads)
         repo/                      the published repository (mock: its local results repo)
+        repo/sbom.cdx.json         local backend: the target's CycloneDX SBOM (streams sbom)
         chain/ logs/ *.cfg         mock backend: --chain results, logs, generated configs
 
 Every module that reads or writes these paths asks a :class:`Workspace`
@@ -83,6 +84,10 @@ class Workspace:
 
     def repo(self, target: str) -> Path:
         return self.root / target / "repo"
+
+    def sbom(self, target: str) -> Path:
+        """``TARGET/repo/sbom.cdx.json``: the CycloneDX SBOM a local build publishes."""
+        return self.repo(target) / "sbom.cdx.json"
 
     def mock_file(self, target: str, name: str) -> Path:
         """A file or directory of the mock backend for ``target`` (config, chain, logs)."""
