@@ -167,3 +167,23 @@ def test_names_without_update_or_without_a_lock_are_usage_errors(
     assert main([*sc.lock_args(recipe), "--update", "alpha"]) == 2
     assert "no lock to update" in capsys.readouterr().err
     assert not lock_path(recipe).exists()
+
+
+def test_a_base_update_moves_what_it_must_without_update(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Fedora now ships bravo 1.0 (what the stream bundles) and a newer delta: a plain re-lock
+    # reuses bravo (its bundle is obsoleted) and follows delta; the rest keeps its versions
+    sc, recipe = _state_1(tmp_path)
+    _lock(sc, recipe, capsys)
+    _state_2(sc)
+    sc.fedora_pkg("bravo", "1.0")
+    sc.fedora = [p for p in sc.fedora if p.name != "python3-delta"]
+    sc.fedora_pkg("delta", "1.1")
+    recipe = sc.write({"app": "==1.0"})
+    out = _lock(sc, recipe, capsys)
+    assert _versions(recipe) == {**STATE_1, "bravo": "fedora:1.0", "delta": "fedora:1.1"}
+    assert "now reused: bravo 1.0 (python3-bravo 1.0-1.fc45" in out
+    assert "moved: delta 1.0 -> 1.1 (the base has python3-delta 1.1-1.fc45 now, was " in out
+    t = read_lock(lock_path(recipe)).get_target(TARGET)
+    assert [(o.name, o.evr) for o in t.obsoletes] == [("app-stream-python3-bravo", "1.0-1")]
