@@ -1,8 +1,9 @@
 """``streams check``: prove a published stream is isolated and works.
 
-Four checks on the built RPMs (issue 6): ``firewall`` (:mod:`.firewall`), ``conflicts``
-(:mod:`.conflicts`), ``installability`` (:mod:`.installable`) and ``install-and-run``
-(:mod:`.smoke`), run by :func:`check_stream`.
+Five checks on the built RPMs (issue 6): ``firewall`` (:mod:`.firewall`), ``coupling`` (no
+exact requirement on a base package, :mod:`.coupling`; it reads the specs too),
+``conflicts`` (:mod:`.conflicts`), ``installability`` (:mod:`.installable`) and
+``install-and-run`` (:mod:`.smoke`), run by :func:`check_stream`.
 """
 
 from streams.checks.model import (

@@ -26,13 +26,15 @@ exactly (Fedora's Python packaging guidelines, "Automatically generated dependen
 
 from __future__ import annotations
 
+import functools
+import os
 import re
-import sys
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import rpm
 
@@ -136,6 +138,13 @@ def _deps(hdr: rpm.hdr, kind: str) -> list[str]:
     return [d.DNEVR()[2:] for d in rpm.ds(hdr, kind)]
 
 
+@functools.cache
+def _stderr() -> IO[str]:
+    """A file on the process's real stderr (fd 2), for rpm's log once a parse is done (the
+    bindings reject None, and ``sys.stderr`` may be a Python-only stream)."""
+    return os.fdopen(os.dup(2), "w")
+
+
 def read_spec(path: Path, sourcedir: Path | None = None) -> SpecDeps:
     """``path`` parsed by rpm (``rpm.spec``), ``%_sourcedir`` set to ``sourcedir`` (where a
     packager-owned spec's include is: ``SOURCES/`` beside ``SPECS/``, default the spec's own
@@ -152,7 +161,7 @@ def read_spec(path: Path, sourcedir: Path | None = None) -> SpecDeps:
             errors = [ln.strip() for ln in log if ln.startswith("error:")]
             raise ValueError("; ".join(errors) or str(exc)) from exc
         finally:
-            rpm.setLogFile(sys.stderr)
+            rpm.setLogFile(_stderr())
             rpm.delMacro("_sourcedir")
     requires: list[tuple[str, str]] = []
     provides: list[str] = []

@@ -13,7 +13,13 @@ SCHEMA_VERSION = 1
 
 Status = Literal["passed", "failed", "skipped"]
 
-CHECK_NAMES: tuple[str, ...] = ("firewall", "conflicts", "installability", "install-and-run")
+CHECK_NAMES: tuple[str, ...] = (
+    "firewall",
+    "coupling",
+    "conflicts",
+    "installability",
+    "install-and-run",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 import solv
 
-from streams.checks import conflicts, firewall, installable, smoke
+from streams.checks import conflicts, coupling, firewall, installable, smoke
 from streams.checks.model import (
     CHECK_NAMES,
     CheckReport,
@@ -73,8 +73,12 @@ def check_stream(
     keep_root: bool = False,
     reporter: CheckReporter | None = None,
     load_reporter: LoadReporter | None = None,
+    spec_dir: Path | None = None,
 ) -> CheckReport:
     """Run the checks named in ``checks`` (default all, see :data:`CHECK_NAMES`) on ``stream``.
+
+    ``spec_dir`` is the stream's ``SPECS/`` directory: the coupling check reads its specs too
+    (their BuildRequires, and pins in a spec not built yet).
 
     Base repositories are loaded with file lists (the conflicts check needs them).  Raises
     RepoError/ServiceError when a repository cannot be loaded; a check that finds a problem
@@ -111,6 +115,9 @@ def check_stream(
     if "firewall" in checks:
         rep.started("firewall")
         record(_firewall(pool, base_repos, stream_repos[:1], main))
+    if "coupling" in checks:
+        rep.started("coupling")
+        record(coupling.check_coupling(main.name, main.rpms, spec_dir))
     if "conflicts" in checks:
         rep.started("conflicts")
         record(_conflicts(pool, base_names, main, others))

@@ -63,8 +63,10 @@ def test_an_adopted_spec_is_built_and_checked_like_a_generated_one(
     code = main(["check", str(recipe), "--target", "host", "--repo", f"base={demo.base}", "--json"])
     report = json.loads(capsys.readouterr().out)
     results = {r["name"]: r for r in report["checks"]}
-    for check in ("firewall", "conflicts", "installability"):
+    for check in ("firewall", "coupling", "conflicts", "installability"):
         assert results[check]["status"] == "passed", results[check]
+    # the coupling check read the packager-owned spec (with its include) as well as the RPMs
+    assert "specs of out/greeter/host/specs/SPECS" in results["coupling"]["evidence"][-1]
     if os.geteuid() == 0 and shutil.which("dnf") and shutil.which("bwrap"):
         assert code == 0, results
         run = results["install-and-run"]

@@ -112,7 +112,7 @@ def test_two_conflicting_demo_streams_build_check_install_and_run_side_by_side(
         )
         report = json.loads(out)
         results = {r["name"]: r for r in report["checks"]}
-        for check in ("firewall", "conflicts", "installability"):
+        for check in ("firewall", "coupling", "conflicts", "installability"):
             assert results[check]["status"] == "passed", results[check]
         if os.geteuid() == 0 and shutil.which("dnf") and shutil.which("bwrap"):
             assert results["install-and-run"]["status"] == "passed", results["install-and-run"]

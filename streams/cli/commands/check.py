@@ -1,4 +1,4 @@
-"""``streams check RECIPE``: firewall, conflicts, installability, install-and-run."""
+"""``streams check RECIPE``: firewall, coupling, conflicts, installability, install-and-run."""
 
 from __future__ import annotations
 
@@ -92,6 +92,13 @@ def _render(report: CheckReport) -> None:
     help="The published repository of the stream (default: out/NAME/TARGET/repo).",
 )
 @click.option(
+    "--spec-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The stream's spec files, read by the coupling check (default: "
+    "out/NAME/TARGET/specs/SPECS, what streams build writes).",
+)
+@click.option(
     "--with",
     "with_",
     multiple=True,
@@ -126,6 +133,7 @@ def command(
     recipe: str,
     target: str | None,
     repo_dir: Path | None,
+    spec_dir: Path | None,
     with_: tuple[str, ...],
     only: tuple[str, ...],
     strict: bool,
@@ -137,9 +145,11 @@ def command(
     variant: str | None,
     as_json: bool,
 ) -> None:
-    """Check RECIPE's published repository: the provides firewall, file conflicts with the
-    base and --with streams, installability (libsolv), and a real install into a scratch root
-    that runs the exported commands and imports every bundled module (bubblewrap).
+    """Check RECIPE's published repository: the provides firewall, the coupling rule (no
+    stream package, RPM or spec, requires an exact version of a base package), file conflicts
+    with the base and --with streams, installability (libsolv), and a real install into a
+    scratch root that runs the exported commands and imports every bundled module
+    (bubblewrap).
 
     Exit code 1 when a check fails; each check prints its evidence either way.
     """
@@ -165,6 +175,7 @@ def command(
         checks=only or CHECK_NAMES,
         keep_root=keep_root,
         reporter=_Progress() if progress_enabled() else None,
+        spec_dir=spec_dir or Workspace.default(rec.name).specs(tgt.name) / "SPECS",
     )
     bad: list[CheckResult] = [
         c for c in report.checks if c.status == "failed" or (strict and c.status == "skipped")
