@@ -40,7 +40,7 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
@@ -88,7 +88,7 @@ namespace of one's own: https://github.com/CycloneDX/cyclonedx-property-taxonomy
 
 FEDORA_SUPPLIER = ("Fedora Project", "https://fedoraproject.org/")
 
-_SERIAL_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://docs.fedoraproject.org/streams/sbom")
+_SERIAL_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "streams:sbom-serial-number")
 """The namespace of the name-based serial numbers (any fixed UUID; this one is ours)."""
 
 
@@ -356,10 +356,8 @@ def reused_arches(target: LockedTarget) -> dict[str, str]:
 
 
 def _same_evr(have: str, want: str) -> bool:
-    def norm(evr: str) -> str:
-        return evr.removeprefix("0:") if evr.startswith("0:") else evr
-
-    return norm(have) == norm(want)
+    """libsolv writes no ``0:`` epoch, the lock may."""
+    return have.removeprefix("0:") == want.removeprefix("0:")
 
 
 # -- CycloneDX -----------------------------------------------------------------------------
@@ -669,8 +667,3 @@ def write_sbom(path: Path, text: str) -> Path:
     """Write ``text`` to ``path`` atomically (readers see the old file or the new one)."""
     atomic_write_text(path, text)
     return path
-
-
-def edge_pairs(edges: Sequence[tuple[str, str, str]]) -> set[tuple[str, str]]:
-    """The ``(from, to)`` pairs of ``edges`` (kinds merged)."""
-    return {(a, b) for a, b, _ in edges}
