@@ -72,6 +72,7 @@ __all__ = [
     "collect",
     "cyclonedx_bom",
     "cyclonedx_json",
+    "libraries_from_evidence",
     "render",
     "reused_arches",
     "spdx_document",
@@ -252,7 +253,7 @@ def _package(
             license_from=lic.declared_from if lic else "",
             sources=pkg.sources,
             shipped=shipped,
-            libraries=_libraries(lic.evidence) if lic else (),
+            libraries=libraries_from_evidence(lic.evidence) if lic else (),
         )
     epoch, _, vr = pkg.evr.rpartition(":")
     qualifiers: dict[str, str] = {}
@@ -289,7 +290,7 @@ def _package(
 _UNIDENTIFIED = "an unidentified library grafted into the wheel"
 
 
-def _libraries(evidence: Iterable[str]) -> tuple[Library, ...]:
+def libraries_from_evidence(evidence: Iterable[str]) -> tuple[Library, ...]:
     """The bundled libraries named by a license review's evidence.
 
     :func:`streams.sources.licenses.find_license` writes one line per library,
