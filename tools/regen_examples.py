@@ -25,6 +25,9 @@ Filters, so that outputs do not depend on the machine:
 * the SVG graph embeds the Graphviz version and its layout depends on it: ``--check``
   compares the SVG only when the local ``dot`` has the version recorded in the committed
   file (the DOT source, which is ours, is always compared byte for byte).
+* the report's screenshot (``output/report.png``, headless Chromium) is checked for being
+  there, not byte for byte: its pixels depend on Chromium and the fonts (the page itself,
+  ``output/report.html``, is compared byte for byte).
 """
 
 from __future__ import annotations
@@ -88,6 +91,12 @@ LOCKS = (
     ),
 )
 SPECS_CPU44 = f"specgen/vllm-cpu/{F44}/SPECS"
+REPORT = "output/report.html"
+#: The report's screenshot (headless Chromium, tools/devkit/chromium.py): the cuda closure on
+#: fedora-44 with torchvision selected (a bundled wheel whose NVIDIA libraries Fedora does not
+#: allow); compared only for being there, its pixels depend on Chromium and the fonts.
+REPORT_PNG = "output/report.png"
+REPORT_VIEW = f"cuda/{F44}:torchvision"
 COMMITTED_CPU_SPECS = ("vllm-cpu-stream", "vllm-cpu-stream-python3-vllm")
 
 #: The specs committed for reading: the metapackage, the runtime, two repackaged wheels, a
@@ -156,6 +165,11 @@ CAPTURES: tuple[Capture, ...] = (
         "output/manifest-containerfile-cpu.txt",
         "streams manifest vllm --variant cpu --format containerfile "
         "--repo-url https://example.org/vllm-cpu-stream/fedora-44-x86_64/",
+    ),
+    Capture(
+        None,
+        f"streams report vllm --drift --offline --index-url {INDEX} -o report.html",
+        files={"report.html": REPORT},
     ),
     Capture("output/copr-dry-run.txt", "streams build vllm --backend copr --dry-run"),
     Capture("output/mock-dry-run.txt", "streams build vllm --backend mock --dry-run"),
@@ -261,7 +275,7 @@ def run_capture(cap: Capture, checkout: Path, env: Mapping[str, str]) -> dict[st
         if not path.is_file():
             raise RegenError(f"`{cap.command}` did not write {produced}")
         data = path.read_bytes()
-        if committed.endswith((".toml", ".spec", ".svg", ".txt")):
+        if committed.endswith((".toml", ".spec", ".svg", ".txt", ".html")):
             data = normalize(data.decode(), checkout).encode()
         out[committed] = data
     return out
@@ -483,7 +497,30 @@ def generate(work: Path) -> dict[str, bytes]:
     if problems:
         raise RegenError("\n".join(problems))
     files["README.md"] = fill_readme(readme, files).encode()
+    files[REPORT_PNG] = report_screenshot(files[REPORT], work)
     return files
+
+
+def report_screenshot(html: bytes, work: Path) -> bytes:
+    """A 1280x900 PNG of the report in headless Chromium; without Chromium, the committed one
+    (said on stderr)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from tools.devkit.chromium import Chromium, find_chromium
+
+    if find_chromium() is None:
+        committed = EXAMPLE / REPORT_PNG
+        print(f"warning: no chromium: {REPORT_PNG} kept as committed", file=sys.stderr)
+        return committed.read_bytes() if committed.is_file() else b""
+    page_file = work / "report-shot.html"
+    page_file.write_bytes(html)
+    with Chromium(width=1280, height=900) as browser:
+        page = browser.open(page_file.as_uri() + "#" + REPORT_VIEW)
+        page.evaluate("window.scrollTo(0, 0)")
+        png = page.screenshot(work / "report.png")
+        if page.errors:
+            raise RegenError(f"the report shows errors in Chromium: {page.errors}")
+    return png
 
 
 # --- compare and write ------------------------------------------------------------------------
@@ -523,6 +560,8 @@ def compare(files: Mapping[str, bytes], base: Path, *, max_lines: int = 60) -> l
             continue
         if rel == SVG and graphviz_version(old) != graphviz_version(new):
             continue
+        if rel == REPORT_PNG:
+            continue  # pixels depend on Chromium's version and the fonts
         diff = list(
             difflib.unified_diff(
                 old.decode(errors="replace").splitlines(),

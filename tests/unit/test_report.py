@@ -250,6 +250,11 @@ def test_drift_column_and_summary_from_handmade_items(recipe: Recipe, lock: Lock
     assert page.drift_rows == ["base-broken", "base-moved", "yanked", "upstream"]
     text = " ".join(" ".join(page.text).split())
     assert "4 findings" in text
+    assert (
+        "Drift since the lock: 4 findings (1 base-broken, 1 base-moved, 1 yanked, 1 upstream): "
+        "the lock no longer installs on the current base"
+    ) in text
+    assert '<details class="panel drift-summary" open>' in html  # breaking: shown open
     assert "Fedora's python3-six 2.0 is outside click's six<2" in text
     # drift checked and nothing found
     clean = " ".join(
