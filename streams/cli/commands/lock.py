@@ -120,8 +120,10 @@ def command(
         )
     rec = open_recipe(recipe)
     asked = Update.of(dists) if update else Update()
-    out_path = lock_file or lock_path(rec.path) if rec.path is not None else lock_file
-    previous = previous_lock(out_path) if out_path is not None else None
+    # the lock as it is before this run: what the summary compares with
+    if lock_file is None and rec.path is not None:
+        lock_file = lock_path(rec.path)
+    previous = previous_lock(lock_file) if lock_file is not None else None
     options = LockOptions(
         base=base,
         repos=repos,
