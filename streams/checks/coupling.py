@@ -26,15 +26,11 @@ exactly (Fedora's Python packaging guidelines, "Automatically generated dependen
 
 from __future__ import annotations
 
-import functools
-import os
 import re
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 import rpm
 
@@ -138,31 +134,34 @@ def _deps(hdr: rpm.hdr, kind: str) -> list[str]:
     return [d.DNEVR()[2:] for d in rpm.ds(hdr, kind)]
 
 
-@functools.cache
-def _stderr() -> IO[str]:
-    """A file on the process's real stderr (fd 2), for rpm's log once a parse is done (the
-    bindings reject None, and ``sys.stderr`` may be a Python-only stream)."""
-    return os.fdopen(os.dup(2), "w")
-
-
 def read_spec(path: Path, sourcedir: Path | None = None) -> SpecDeps:
     """``path`` parsed by rpm (``rpm.spec``), ``%_sourcedir`` set to ``sourcedir`` (where a
     packager-owned spec's include is: ``SOURCES/`` beside ``SPECS/``, default the spec's own
     directory).  Raises ``ValueError`` with rpm's own error lines when rpm cannot parse it.
     """
+    # A spec's %global/%define stay in rpm's global macro context after a parse, so each
+    # parse starts from, and leaves, rpm's configuration alone (specfile's Macros.reinit, as
+    # specfile does before each of its own parses).  rpm logs parse errors to the process's
+    # stderr (fd 2); specfile's capture_stderr reads them there.
+    from specfile.context_management import capture_stderr
+    from specfile.macros import Macros
+
     where = sourcedir or path.parent
-    rpm.addMacro("_sourcedir", str(where.resolve()))
-    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as log:
-        rpm.setLogFile(log)
-        try:
-            spec = rpm.spec(str(path))
-        except ValueError as exc:
-            log.seek(0)
-            errors = [ln.strip() for ln in log if ln.startswith("error:")]
-            raise ValueError("; ".join(errors) or str(exc)) from exc
-        finally:
-            rpm.setLogFile(_stderr())
-            rpm.delMacro("_sourcedir")
+    failed: ValueError | None = None
+    Macros.reinit()
+    try:
+        rpm.addMacro("_sourcedir", str(where.resolve()))
+        with capture_stderr() as log:
+            try:
+                spec = rpm.spec(str(path))
+            except ValueError as exc:
+                failed = exc
+    finally:
+        Macros.reinit()
+    if failed is not None:
+        lines = [ln.decode(errors="replace").strip() for ln in log]
+        errors = [ln for ln in lines if ln.startswith("error:")]
+        raise ValueError("; ".join(errors) or str(failed)) from failed
     requires: list[tuple[str, str]] = []
     provides: list[str] = []
     for pkg in spec.packages:
