@@ -5,6 +5,7 @@ warnings, and requirements on the stream's own packages stay exact."""
 from __future__ import annotations
 
 import doctest
+from pathlib import Path
 
 import pytest
 from packaging.specifiers import SpecifierSet
@@ -132,3 +133,20 @@ def test_build_requires_pin_on_fedora_is_widened_bundled_pin_kept() -> None:
 def test_doctests(module: object) -> None:
     result = doctest.testmod(module, raise_on_error=False)  # type: ignore[arg-type]
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_reading_a_spec_leaves_rpms_macros_alone(tmp_path: Path) -> None:
+    """The coupling check parses many specs in one process (and streams adopt parses more):
+    a spec's %global must not leak into the next parse, and rpm's errors are reported."""
+    import rpm
+
+    from streams.checks.coupling import read_spec
+    from tests.helpers.streamrpms import SPECS
+
+    deps = read_spec(SPECS / "good" / "demo-stream-python3-greet.spec")
+    assert deps.requires == (("demo-stream-python3-greet", "demo-stream-runtime"),)
+    assert rpm.expandMacro("%{?stream}|%{?sitelib}") == "|"
+    broken = tmp_path / "broken.spec"
+    broken.write_text("Name: broken\nVersion: 1\n")
+    with pytest.raises(ValueError, match="error: Release field must be present"):
+        read_spec(broken)
