@@ -33,6 +33,7 @@ itself uses (:func:`streams.solver.reconcile.reconcile`).
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -59,6 +60,7 @@ from streams.solver.repos import (
     snapshot_dir,
     target_specs,
 )
+from streams.solver.versions import exact_pins, series_range
 from streams.targets import get_target
 
 __all__ = [
@@ -293,11 +295,30 @@ def _target_drift(
 # -- the base ------------------------------------------------------------------------------
 
 
+def _reused(t: LockedTarget) -> frozenset[NormalizedName]:
+    return frozenset(
+        canonicalize_name(p.name) for p in t.package if p.origin == "fedora" and not p.build_only
+    )
+
+
+def as_shipped(req: Requirement, reused: frozenset[NormalizedName]) -> Requirement:
+    """``req`` as the stream's specs require it: on a reused distribution, every exact pin
+    widened to its release series (the coupling rule, :func:`series_range`), so a Fedora update
+    inside the series is inside the stream's range, as it is for rpm."""
+    if canonicalize_name(req.name) not in reused or not exact_pins(req.specifier):
+        return req
+    wide = copy.copy(req)
+    wide.specifier = series_range(req.specifier)
+    return wide
+
+
 def _requirements_on(
     t: LockedTarget, recipe: Recipe
 ) -> dict[NormalizedName, list[tuple[str, Requirement]]]:
     """Who requires each distribution of the runtime view, and how (the lock's recorded
-    requirements, markers already evaluated for the target; the recipe's own ``[requires]``)."""
+    requirements, markers already evaluated for the target; the recipe's own ``[requires]``),
+    as the specs require it (:func:`as_shipped`)."""
+    reused = _reused(t)
     out: dict[NormalizedName, list[tuple[str, Requirement]]] = {}
     for p in t.package:
         if p.build_only:
@@ -307,9 +328,11 @@ def _requirements_on(
                 req = Requirement(text)
             except InvalidRequirement:
                 continue
-            out.setdefault(canonicalize_name(req.name), []).append((p.name, req))
+            out.setdefault(canonicalize_name(req.name), []).append(
+                (p.name, as_shipped(req, reused))
+            )
     for name, req in recipe.normalized_requires.items():
-        out.setdefault(name, []).append(("the recipe", req))
+        out.setdefault(name, []).append(("the recipe", as_shipped(req, reused)))
     return out
 
 
@@ -323,7 +346,8 @@ def _excluded_by(version: Version, asks: Iterable[tuple[str, Requirement]]) -> l
 
 def _closure_of(t: LockedTarget, recipe: Recipe) -> UpstreamClosure:
     """The locked runtime view as the reconciler takes a closure: one pin per distribution at
-    its locked version with its locked requirements."""
+    its locked version with its locked requirements, as the specs require them."""
+    reused = _reused(t)
     pins: list[Pin] = []
     for p in t.package:
         if p.build_only:
@@ -331,7 +355,7 @@ def _closure_of(t: LockedTarget, recipe: Recipe) -> UpstreamClosure:
         reqs = []
         for text in p.requires:
             try:
-                reqs.append(Requirement(text))
+                reqs.append(as_shipped(Requirement(text), reused))
             except InvalidRequirement:
                 continue
         pins.append(
@@ -345,7 +369,7 @@ def _closure_of(t: LockedTarget, recipe: Recipe) -> UpstreamClosure:
     return UpstreamClosure(
         target=t.name,
         python=t.python,
-        top=tuple(recipe.normalized_requires.values()),
+        top=tuple(as_shipped(r, reused) for r in recipe.normalized_requires.values()),
         pins=tuple(pins),
     )
 

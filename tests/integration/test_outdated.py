@@ -293,3 +293,23 @@ def test_release_level(old: str, new: str, level: str) -> None:
     from streams.lock.drift import level_of
 
     assert level_of(Version(old), Version(new)) == level
+
+
+@pytest.mark.parametrize(("update", "kind"), [("3.7.1", "base-moved"), ("3.8", "base-broken")])
+def test_an_exact_pin_on_a_reused_package_is_judged_as_the_spec_requires_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], update: str, kind: str
+) -> None:
+    # app pins idna==3.7 and Fedora's idna is reused: the spec requires idna's 3.7 series
+    # (the coupling rule), so Fedora's 3.7.1 is inside the stream's range and 3.8 is not.
+    sc = Scenario(tmp_path)
+    sc.upstream("app", "1.0", ["idna==3.7"])
+    sc.upstream("idna", "3.7")
+    sc.fedora_pkg("idna", "3.7")
+    recipe = sc.write({"app": "==1.0"})
+    _lock(sc, recipe, capsys)
+    _rebase(sc, {"idna": (update, [])})
+    code, items, _data = _outdated(sc, recipe, capsys, "--no-index")
+    assert list(items) == [f"idna:{kind}"]
+    assert code == (1 if kind == "base-moved" else 3)
+    if kind == "base-broken":
+        assert "app requires idna<3.8,>=3.7" in items["idna:base-broken"]["detail"]
