@@ -206,8 +206,10 @@ def test_sigint_mid_run_then_resume_builds_nothing_twice(tmp_path: Path, after: 
     plan = make_plan({"a": [], "b": ["a"], "c": ["b"], "x": []})
     path = tmp_path / "state.json"
     with serve_copr(wall_clock=True) as copr:
+        # five generations of 0.8 s (runtime, a, b, c, metapackage): at least 4 s of builds,
+        # so the latest SIGINT (2.2 s) lands mid-run even on a fast, idle machine
         for p in ("demo-stream-runtime", rpm("a"), rpm("b"), rpm("c"), rpm("x"), "demo-stream"):
-            copr.script(p, seconds=0.5)
+            copr.script(p, seconds=0.8)
         state = PlanState(plan, path, backend="copr")
         timer = threading.Timer(after, os.kill, (os.getpid(), signal.SIGINT))
         timer.start()
