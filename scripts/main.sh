@@ -6,7 +6,8 @@
 #    the real-world index recorded for it and the recorded build information of its sdists:
 #    cuda (vLLM 0.33.0, PyPI's CUDA build, fedora-44-x86_64 and fedora-45-x86_64) and cpu
 #    (Fedora-clean, base-first on Fedora 44's torch); show what is reused and bundled;
-# 3. generate the vLLM stream's spec files for each variant and target;
+# 3. generate the vLLM stream's spec files for each variant and target; compare the lock with
+#    the base and the index (streams outdated), write its SBOM and its report page;
 # 4. build two small demo streams end to end with rpmbuild (lock, build in dependency order,
 #    publish, check the provides firewall, install them side by side and run them).
 #
@@ -48,7 +49,19 @@ done
 "$streams" graph vllm --lock "$lock" --variant cuda --target fedora-44-x86_64 --format html \
     -o "$out/vllm-fedora-44.html"
 
+# exit 1: updates are available (3 would mean the lock no longer installs on the base)
+step "streams outdated vllm --variant cuda (drift against the snapshots and the recorded index)"
+status=0
+"$streams" outdated vllm --lock "$lock" --variant cuda --offline --index-url "$index" || status=$?
+[ "$status" -le 1 ] || exit "$status"
+step "streams sbom vllm --variant cuda --target fedora-44-x86_64 (CycloneDX 1.6)"
+"$streams" sbom vllm --lock "$lock" --variant cuda --target fedora-44-x86_64 \
+    -o "$out/vllm-fedora-44.cdx.json"
+step "streams report vllm --drift (one offline page: closures, licenses, drift, why-paths)"
+"$streams" report vllm --lock "$lock" --drift --offline --index-url "$index" \
+    -o "$out/vllm-report.html"
+
 step "the demo streams, end to end (lock, build, publish, check)"
 "$here/.venv/bin/python" "$here/tools/demo.py" "$out/demo-work"
 
-step "done: lock $lock, specs under $out/specgen/vllm-*, graph $out/vllm-fedora-44.html"
+step "done: lock $lock, specs under $out/specgen/vllm-*, graph $out/vllm-fedora-44.html, SBOM $out/vllm-fedora-44.cdx.json, report $out/vllm-report.html"
