@@ -159,11 +159,11 @@ def stream_digest(target: LockedTarget, recipe: Recipe) -> str:
 
 
 def app_version(target: LockedTarget, recipe: Recipe) -> str:
-    """The version of the runtime and the metapackage: the locked version of the first
-    top-level requirement (by name), so ``dnf upgrade`` follows the application."""
+    """The version of the runtime and the metapackage: the locked version of the
+    application (:attr:`Recipe.application`), so ``dnf upgrade`` follows it."""
     by_name = {str(canonicalize_name(p.name)): p for p in target.package}
-    for top in recipe.normalized_requires:
-        if top in by_name:
+    for top in (recipe.application, *recipe.normalized_requires):
+        if top is not None and top in by_name:
             return rpm_version_tag(by_name[top].version)
     return "0"
 
@@ -278,7 +278,7 @@ def stamp_target(
     if old_version is not None and Evr.parse(version) < Evr.parse(old_version):
         warnings += (
             f"the stream's version goes down from {old_version} to {version} (the version of "
-            "its first top-level requirement): dnf will not upgrade the runtime and the "
+            "its application): dnf will not upgrade the runtime and the "
             "metapackage to it; pin that requirement or remove the old packages first",
         )
     return stamped.model_copy(update={"revision": revision, "warnings": warnings})

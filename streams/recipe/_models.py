@@ -846,6 +846,19 @@ class Recipe(BaseModel):
         reqs = {canonicalize_name(k): v.to_requirement(k) for k, v in self.requires.items()}
         return dict(sorted(reqs.items()))
 
+    @property
+    def application(self) -> NormalizedName | None:
+        """The top-level requirement that is the application, whose locked version the
+        stream's runtime and metapackage carry (so ``dnf upgrade`` follows it): the one named
+        like the stream (or its family, for a variant), else the first one ``[requires]``
+        lists -- not the first by name: a recipe that also requires a library, to bound it,
+        must not give the stream that library's version."""
+        names = [canonicalize_name(k) for k in self.requires]
+        for own in (self.family, self.name):
+            if canonicalize_name(own) in names:
+                return canonicalize_name(own)
+        return names[0] if names else None
+
     def package_settings(self, dist: str) -> PackageSettings:
         """``[packages.DIST]`` (matched after normalisation), or the defaults."""
         want = canonicalize_name(dist)

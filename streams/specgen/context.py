@@ -89,6 +89,9 @@ class StreamSettings:
     top_level: tuple[str, ...] = ()
     """Normalized names of ``[requires]``: what the metapackage requires."""
     top_level_specifiers: Mapping[str, str] = field(default_factory=dict)
+    app: str = ""
+    """The top-level requirement whose version the runtime and metapackage carry
+    (:attr:`Recipe.application`)."""
     packages: Mapping[str, PackageOptions] = field(default_factory=dict)
     family: str = ""
     """The recipe's own stream name, when this is one of its variants (``NAME-VARIANT``)."""
@@ -112,6 +115,7 @@ class StreamSettings:
             exports=tuple(recipe.stream.exports),
             top_level=tuple(reqs),
             top_level_specifiers={k: str(v.specifier) for k, v in reqs.items()},
+            app=recipe.application or "",
             packages={
                 canonicalize_name(k): PackageOptions(
                     source=v.source,
@@ -400,10 +404,12 @@ def build_contexts(
             )
         )
 
-    # version of the runtime and metapackage: the locked version of the first top-level
-    # requirement (sorted), so `dnf upgrade` follows the application.
+    # version of the runtime and metapackage: the application's locked version (see
+    # StreamSettings.app), so `dnf upgrade` follows the application; a recipe that also
+    # requires a library (to bound it) does not give the stream that library's version.
     tops = [t for t in settings.top_level if t in packages]
-    app_version = rpm_version_tag(packages[tops[0]].version) if tops else "0"
+    app = settings.app if settings.app in packages else (tops[0] if tops else "")
+    app_version = rpm_version_tag(packages[app].version) if app else "0"
     stream_revision = _revision(target.revision, app_version, date)
     runtime = naming.runtime_package(settings.name)
     lic[runtime] = settings.license

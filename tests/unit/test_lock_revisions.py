@@ -100,13 +100,23 @@ def test_a_package_that_leaves_is_obsoleted_and_stays_obsoleted() -> None:
     assert second.revision.text == "Rebuild: obsolete demo-stream-python3-tinybackend"
     third = _stamp(without, second, "2026-03-01")
     assert third.obsoletes == second.obsoletes and third.revision == second.revision
-    # the stream's version is the first top-level requirement's: when it goes down, dnf
-    # would not upgrade, and the lock says so
+    # the stream's version is its application's (hello-cow, listed first): when it goes
+    # down, dnf would not upgrade, and the lock says so
+    older = bumped.model_copy(
+        update={
+            "package": tuple(
+                p.model_copy(update={"version": "0.9"}) if p.name == "hello-cow" else p
+                for p in bumped.package
+            )
+        }
+    )
+    down = _stamp(older, bumped, "2026-02-01")
+    assert any("goes down from 1.0 to 0.9" in w for w in down.warnings)
+    # a library of the recipe moving down (fastlib) is not the stream's version
     no_fastlib = bumped.model_copy(
         update={"package": tuple(p for p in bumped.package if p.name != "fastlib")}
     )
-    down = _stamp(no_fastlib, bumped, "2026-02-01")
-    assert any("goes down from 3.0 to 1.0" in w for w in down.warnings)
+    assert not any("goes down" in w for w in _stamp(no_fastlib, bumped, "2026-02-01").warnings)
     # bundled again: no longer obsoleted
     back = _stamp(bumped, third, "2026-04-01")
     assert back.obsoletes == ()

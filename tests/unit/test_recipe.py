@@ -272,3 +272,23 @@ def test_model_round_trip(tmp_path: Path) -> None:
     again = Recipe.model_validate(recipe.model_dump(by_alias=True), by_alias=True, by_name=False)
     assert again.model_dump() == recipe.model_dump()
     assert again.sha256 != recipe.sha256  # in memory: hashed from the canonical JSON form
+
+
+@pytest.mark.parametrize(
+    ("name", "requires", "application"),
+    [
+        # a recipe that bounds a library is still versioned like its application
+        ("mdformat", 'markdown-it-py = "<4"\nmdformat = "==1.0.0"', "mdformat"),
+        ("Demo_App", 'aaa = ">=1"\ndemo-app = "==1.0"', "demo-app"),
+        # no distribution named like the stream: the first one listed, not the first by name
+        ("demo", 'hello-cow = "==1.0"\nfastlib = "==3.0"', "hello-cow"),
+    ],
+)
+def test_the_application_is_named_like_the_stream_else_listed_first(
+    tmp_path: Path, name: str, requires: str, application: str
+) -> None:
+    text = (
+        f'[stream]\nname = "{name.lower().replace("_", "-")}"\nsummary = "s"\nlicense = "MIT"\n'
+        f'targets = ["fedora-44-x86_64"]\n\n[requires]\n{requires}\n'
+    )
+    assert load_recipe(write(tmp_path, text)).application == application
