@@ -171,6 +171,16 @@ CAPTURES: tuple[Capture, ...] = (
         f"streams report vllm --drift --offline --index-url {INDEX} -o report.html",
         files={"report.html": REPORT},
     ),
+    Capture(
+        "output/outdated.txt",
+        f"streams outdated vllm --variant cuda --offline --index-url {INDEX}",
+        exit_code=1,
+    ),
+    Capture(
+        "output/sbom-fedora-44.txt",
+        f"streams sbom vllm --variant cuda --target {F44} -o sbom.cdx.json",
+        files={"sbom.cdx.json": "output/sbom-fedora-44.cdx.json"},
+    ),
     Capture("output/copr-dry-run.txt", "streams build vllm --backend copr --dry-run"),
     Capture("output/mock-dry-run.txt", "streams build vllm --backend mock --dry-run"),
     Capture(
