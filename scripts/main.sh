@@ -59,7 +59,7 @@ step "streams sbom vllm --variant cuda --target fedora-44-x86_64 (CycloneDX 1.6)
     -o "$out/vllm-fedora-44.cdx.json"
 step "streams report vllm --drift (one offline page: closures, licenses, drift, why-paths)"
 "$streams" report vllm --lock "$lock" --drift --offline --index-url "$index" \
-    -o "$out/vllm-report.html"
+    --index-url "cpu=$index_cpu" -o "$out/vllm-report.html"
 
 step "the demo streams, end to end (lock, build, publish, check)"
 "$here/.venv/bin/python" "$here/tools/demo.py" "$out/demo-work"

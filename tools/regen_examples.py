@@ -168,7 +168,8 @@ CAPTURES: tuple[Capture, ...] = (
     ),
     Capture(
         None,
-        f"streams report vllm --drift --offline --index-url {INDEX} -o report.html",
+        f"streams report vllm --drift --offline --index-url {INDEX} "
+        f"--index-url cpu={INDEX_CPU} -o report.html",
         files={"report.html": REPORT},
     ),
     Capture(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from streams.errors import UsageError
 from streams.lock import Lock, LockedTarget, load_lock_for
 from streams.recipe import Recipe, find_recipe, load_recipe
 
@@ -120,3 +121,46 @@ def variant_recipe(recipe: Recipe, variant: str | None) -> Recipe:
     if not recipe.variants and variant is None:
         return recipe
     return recipe.variant(variant or next(iter(recipe.variants)))
+
+
+def index_urls_option(what: str) -> Callable[[F], F]:
+    """``--index-url [VARIANT=]URL`` (repeatable): the index to compare with, for every
+    variant or for one (each variant of a recipe may resolve against its own index)."""
+
+    def deco(func: F) -> F:
+        return click.option(
+            "--index-url",
+            "index_urls",
+            multiple=True,
+            metavar="[VARIANT=]URL",
+            help=f"{what}Package index to compare with (overrides [index]); VARIANT=URL for "
+            "one variant only (repeatable).",
+        )(func)
+
+    return deco
+
+
+def split_index_urls(recipe: Recipe, values: Sequence[str]) -> tuple[str | None, dict[str, str]]:
+    """``--index-url`` values as (the one for every variant, the per-variant ones).
+
+    ``NAME=URL`` is per variant only when NAME is one of the recipe's variants (an index URL
+    may contain ``=`` in its query); an unknown name, or two URLs for the same variant or for
+    all of them, is a usage error (exit 2)."""
+    default: str | None = None
+    per: dict[str, str] = {}
+    for value in values:
+        name, sep, url = value.partition("=")
+        if sep and name in recipe.variants:
+            if name in per:
+                raise UsageError(f"--index-url: two indexes for the variant {name}")
+            per[name] = url
+            continue
+        if sep and "/" not in name and ":" not in name:
+            recipe.variant(name)  # says which variants there are
+        if default is not None:
+            raise UsageError(
+                "--index-url: two indexes for every variant",
+                hint="give one URL, and VARIANT=URL for the variants that differ",
+            )
+        default = value
+    return default, per

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -191,13 +191,16 @@ def find_drift(
     check_base: bool = True,
     locked_repos: bool = False,
     client: IndexClient | None = None,
+    variant_index_urls: Mapping[str, str] | None = None,
 ) -> DriftReport:
     """Compare every locked target of ``lock`` (those named in ``targets``/``variants``, else
     all) with the current base (``options``: snapshot, live or ``--repo``) and index.
 
     ``locked_repos``: read the base repositories the lock itself names instead, when they are
     local (the embedded snapshot, ``--repo`` directories): what ``streams build`` checks before
-    it builds.  A target whose repositories are remote is then not checked (a note says so)."""
+    it builds.  A target whose repositories are remote is then not checked (a note says so).
+    ``variant_index_urls``: the index of one variant (``--index-url VARIANT=URL``), before
+    ``options.index_url`` and the variant's ``[index]``."""
     options = options or LockOptions()
     chosen = [
         t
@@ -210,7 +213,7 @@ def find_drift(
         rec = recipe.variant(t.variant) if t.variant else recipe
         index = client
         if check_index and index is None:
-            url = options.index_url or rec.index.url
+            url = (variant_index_urls or {}).get(t.variant) or options.index_url or rec.index.url
             index = clients.get(url)
             if index is None:
                 index = clients[url] = IndexClient(url, offline=options.offline)

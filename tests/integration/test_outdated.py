@@ -313,3 +313,22 @@ def test_an_exact_pin_on_a_reused_package_is_judged_as_the_spec_requires_it(
     assert code == (1 if kind == "base-moved" else 3)
     if kind == "base-broken":
         assert "app requires idna<3.8,>=3.7" in items["idna:base-broken"]["detail"]
+
+
+def test_each_variant_is_compared_with_its_own_index(capsys: pytest.CaptureFixture[str]) -> None:
+    # --index-url URL for every variant, VARIANT=URL for the one recorded elsewhere: the cpu
+    # closure's projects are all found (with the cuda index alone, two are not)
+    root = Path(__file__).resolve().parents[2]
+    lock = root / "tests" / "data" / "specgen" / "vllm" / "vllm.lock.toml"
+    index = root / "tests" / "data" / "index"
+    argv = ["outdated", str(root / "recipes" / "vllm.toml"), "--lock", str(lock), "--offline"]
+    argv += ["--variant", "cpu", "--json"]
+    main([*argv, "--index-url", str(index / "vllm" / "simple")])
+    alone = json.loads(capsys.readouterr().out)["targets"][0]
+    assert len(alone["notes"]) == 2 and "gguf" in alone["notes"][0]
+    cpu = f"cpu={index / 'vllm-cpu' / 'simple'}"
+    main([*argv, "--index-url", str(index / "vllm" / "simple"), "--index-url", cpu])
+    own = json.loads(capsys.readouterr().out)["targets"][0]
+    assert own["variant"] == "cpu" and own["notes"] == []
+    assert main([*argv, "--index-url", "gpu=/nowhere"]) == 2
+    assert "has no variant 'gpu'" in capsys.readouterr().err

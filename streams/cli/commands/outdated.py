@@ -13,7 +13,14 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from streams.cli.common import lock_file_option, open_lock, open_recipe, stdout_console
+from streams.cli.common import (
+    index_urls_option,
+    lock_file_option,
+    open_lock,
+    open_recipe,
+    split_index_urls,
+    stdout_console,
+)
 from streams.cli.params import echo_json, json_option, target_option
 from streams.cli.repo_options import base_repo_options
 from streams.errors import UsageError
@@ -41,9 +48,7 @@ _KIND_TEXT = {
     help="Only this variant ([variants.NAME]; repeatable; default: every locked one).",
 )
 @base_repo_options
-@click.option(
-    "--index-url", default=None, help="Package index to compare with (overrides [index])."
-)
+@index_urls_option("")
 @click.option("--no-index", is_flag=True, help="Compare with the base only; read no index.")
 @lock_file_option
 @json_option
@@ -54,7 +59,7 @@ def command(
     repos: tuple[RepoSpec, ...],
     base: str,
     offline: bool,
-    index_url: str | None,
+    index_urls: tuple[str, ...],
     no_index: bool,
     lock_file: Path | None,
     as_json: bool,
@@ -78,6 +83,7 @@ def command(
                 f"the lock of {rec.name} has no target {name}",
                 hint=f"locked targets: {', '.join(sorted(have)) or 'none'}",
             )
+    index_url, per_variant = split_index_urls(rec, index_urls)
     report = find_drift(
         rec,
         lock,
@@ -85,6 +91,7 @@ def command(
         targets=targets,
         variants=variants,
         check_index=not no_index,
+        variant_index_urls=per_variant,
     )
     if as_json:
         echo_json(report.as_dict())

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
 
-from streams.cli.common import lock_file_option, open_lock, open_recipe
+from streams.cli.common import (
+    index_urls_option,
+    lock_file_option,
+    open_lock,
+    open_recipe,
+    split_index_urls,
+)
 from streams.cli.repo_options import base_repo_options
 from streams.infra.fsutil import atomic_write_text
 from streams.lock import Lock
@@ -49,9 +56,7 @@ from streams.solver.repos import RepoSpec
     "and show what moved; the options below choose the base and the index.",
 )
 @base_repo_options
-@click.option(
-    "--index-url", default=None, help="--drift: package index to compare with (overrides [index])."
-)
+@index_urls_option("--drift: ")
 @click.option("--no-index", is_flag=True, help="--drift: compare with the base only.")
 @lock_file_option
 def command(
@@ -63,7 +68,7 @@ def command(
     repos: tuple[RepoSpec, ...],
     base: str,
     offline: bool,
-    index_url: str | None,
+    index_urls: tuple[str, ...],
     no_index: bool,
     lock_file: Path | None,
 ) -> None:
@@ -73,8 +78,13 @@ def command(
     rec = open_recipe(recipe)
     lock = open_lock(rec, lock_file)
     closures = select_closures(rec, lock, targets=targets, variants=variants)
+    index_url, per_variant = split_index_urls(rec, index_urls)
     options = LockOptions(base=base, repos=repos, offline=offline, index_url=index_url)
-    found = lock_drift(rec, lock, closures, options, check_index=not no_index) if drift else None
+    found = (
+        lock_drift(rec, lock, closures, options, check_index=not no_index, per_variant=per_variant)
+        if drift
+        else None
+    )
     text = render_report(rec, lock, closures, found)
     atomic_write_text(output, text)
     packages = sum(len(c.target.package) for c in closures)
@@ -92,6 +102,7 @@ def lock_drift(
     options: LockOptions,
     *,
     check_index: bool = True,
+    per_variant: Mapping[str, str] | None = None,
 ) -> DriftMap:
     """The drift of each closure (``streams outdated``'s :func:`find_drift`), keyed
     ``(target, variant)`` as :mod:`streams.publish.report` reads it; what could not be checked
@@ -103,6 +114,7 @@ def lock_drift(
         targets=sorted({c.target.name for c in closures}),
         variants=sorted({c.variant for c in closures if c.variant}),
         check_index=check_index,
+        variant_index_urls=per_variant,
     )
     out: dict[tuple[str, str], list[dict[str, str]]] = {}
     for t in report.targets:
