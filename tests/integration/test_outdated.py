@@ -229,11 +229,15 @@ def test_a_fedora_update_needing_a_newer_bundle_breaks_the_lock(
     assert "click" in broken["detail"]
 
 
+@pytest.mark.parametrize("variant", ["", "cpu"])
 def test_build_refuses_a_lock_its_base_update_broke_before_any_build(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], variant: str
 ) -> None:
     sc = Scenario(tmp_path)
     recipe = _state1(sc)
+    if variant:  # a variant is a stream of its own: its builds are checked the same way
+        with recipe.open("a") as fh:
+            fh.write(f'\n[variants.{variant}]\ndescription = "the {variant} build"\n')
     _lock(sc, recipe, capsys)
     _rebase(
         sc,
@@ -245,7 +249,8 @@ def test_build_refuses_a_lock_its_base_update_broke_before_any_build(
         },
     )
     out = tmp_path / "out"
-    code = main(["build", str(recipe), "--backend", "mock", "-o", str(out)])
+    chosen = ["--variant", variant] if variant else []
+    code = main(["build", str(recipe), "--backend", "mock", "-o", str(out), *chosen])
     err = capsys.readouterr().err
     assert code == 3, err
     assert "no longer installs on the base it was solved against" in err

@@ -177,15 +177,11 @@ def _print_summary(outcome: BuildOutcome, targets: list[str]) -> None:
 def refuse_broken_base(recipe: Recipe, lock: Lock, targets: list[str]) -> None:
     """Before any build: when the base repositories the lock names (the embedded snapshot,
     local directories) changed so that the lock no longer installs on them, stop with exit 3
-    rather than build a stream that cannot be installed.  Remote bases are not read here."""
-    report = find_drift(
-        recipe,
-        lock,
-        targets=targets,
-        variants=[recipe.variant_name] if recipe.variant_name else [],
-        check_index=False,
-        locked_repos=True,
-    )
+    rather than build a stream that cannot be installed.  Remote bases are not read here.
+
+    ``recipe`` and ``lock`` are one variant's already (:func:`select_variant`: the view's
+    targets carry no variant), so no variant is selected here."""
+    report = find_drift(recipe, lock, targets=targets, check_index=False, locked_repos=True)
     broken = [i for i in report.items if i.kind == "base-broken"]
     if not broken:
         return
