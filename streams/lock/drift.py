@@ -275,6 +275,7 @@ def _target_drift(
     notes: list[str] = []
     changed = False
     shown: tuple[str, ...] = ()
+    shipped = _Shipped.of(t, recipe)
     if specs is not None:
         target = get_target(t.name)
 
@@ -286,9 +287,9 @@ def _target_drift(
         locked_sums = {(r.name, r.checksum) for r in t.repo}
         changed = {(r.name, r.checksum) for r in base.repos} != locked_sums
         if changed:
-            items += _base_items(recipe, t, base, load)
+            items += _base_items(recipe, t, shipped, base, load)
     if client is not None:
-        found, missed = _index_items(recipe, t, client)
+        found, missed = _index_items(t, shipped.asks, client)
         items += found
         notes += missed
     items.sort(key=lambda i: (KINDS.index(i.kind), i.name))
@@ -315,28 +316,40 @@ def as_shipped(req: Requirement, reused: frozenset[NormalizedName]) -> Requireme
     return wide
 
 
-def _requirements_on(
-    t: LockedTarget, recipe: Recipe
-) -> dict[NormalizedName, list[tuple[str, Requirement]]]:
-    """Who requires each distribution of the runtime view, and how (the lock's recorded
-    requirements, markers already evaluated for the target; the recipe's own ``[requires]``),
-    as the specs require it (:func:`as_shipped`)."""
-    reused = _reused(t)
-    out: dict[NormalizedName, list[tuple[str, Requirement]]] = {}
-    for p in t.package:
-        if p.build_only:
-            continue
-        for text in p.requires:
-            try:
-                req = Requirement(text)
-            except InvalidRequirement:
+Asks = dict[NormalizedName, list[tuple[str, Requirement]]]
+"""Who requires each distribution, and how: ``name -> [(requirer, requirement)]``."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Shipped:
+    """The locked runtime view's requirements, parsed once, as the specs require them
+    (:func:`as_shipped`): per distribution, the recipe's ``[requires]``, and who asks what."""
+
+    requires: dict[str, tuple[Requirement, ...]]
+    top: tuple[Requirement, ...]
+    asks: Asks
+
+    @classmethod
+    def of(cls, t: LockedTarget, recipe: Recipe) -> _Shipped:
+        reused = _reused(t)
+        requires: dict[str, tuple[Requirement, ...]] = {}
+        asks: Asks = {}
+        for p in t.package:
+            if p.build_only:
                 continue
-            out.setdefault(canonicalize_name(req.name), []).append(
-                (p.name, as_shipped(req, reused))
-            )
-    for name, req in recipe.normalized_requires.items():
-        out.setdefault(name, []).append(("the recipe", as_shipped(req, reused)))
-    return out
+            reqs = []
+            for text in p.requires:
+                try:
+                    req = as_shipped(Requirement(text), reused)
+                except InvalidRequirement:
+                    continue
+                reqs.append(req)
+                asks.setdefault(canonicalize_name(req.name), []).append((p.name, req))
+            requires[p.name] = tuple(reqs)
+        top = tuple(as_shipped(r, reused) for r in recipe.normalized_requires.values())
+        for req in top:
+            asks.setdefault(canonicalize_name(req.name), []).append(("the recipe", req))
+        return cls(requires, top, asks)
 
 
 def _excluded_by(version: Version, asks: Iterable[tuple[str, Requirement]]) -> list[str]:
@@ -347,38 +360,33 @@ def _excluded_by(version: Version, asks: Iterable[tuple[str, Requirement]]) -> l
     ]
 
 
-def _closure_of(t: LockedTarget, recipe: Recipe) -> UpstreamClosure:
+def _closure_of(t: LockedTarget, shipped: _Shipped) -> UpstreamClosure:
     """The locked runtime view as the reconciler takes a closure: one pin per distribution at
     its locked version with its locked requirements, as the specs require them."""
-    reused = _reused(t)
-    pins: list[Pin] = []
-    for p in t.package:
-        if p.build_only:
-            continue
-        reqs = []
-        for text in p.requires:
-            try:
-                reqs.append(as_shipped(Requirement(text), reused))
-            except InvalidRequirement:
-                continue
-        pins.append(
-            Pin(
-                name=canonicalize_name(p.name),
-                version=Version(p.version),
-                requires=tuple(reqs),
-                extras=frozenset(p.extras),
-            )
+    pins = [
+        Pin(
+            name=canonicalize_name(p.name),
+            version=Version(p.version),
+            requires=shipped.requires[p.name],
+            extras=frozenset(p.extras),
         )
+        for p in t.package
+        if not p.build_only
+    ]
     return UpstreamClosure(
         target=t.name,
         python=t.python,
-        top=tuple(as_shipped(r, reused) for r in recipe.normalized_requires.values()),
+        top=shipped.top,
         pins=tuple(pins),
     )
 
 
 def _base_items(
-    recipe: Recipe, t: LockedTarget, base: BaseRepos, load: Callable[[], BaseRepos]
+    recipe: Recipe,
+    t: LockedTarget,
+    shipped: _Shipped,
+    base: BaseRepos,
+    load: Callable[[], BaseRepos],
 ) -> list[DriftItem]:
     """The base's drift: reused packages that moved (in range or not) and, through libsolv,
     whether the locked decisions still install and which bundles the base now covers."""
@@ -386,7 +394,7 @@ def _base_items(
     now = base_versions(
         base.pool, [r.repo for r in base.repos], t.python, [p.name for p in runtime]
     )
-    asks = _requirements_on(t, recipe)
+    asks = shipped.asks
     items: list[DriftItem] = []
     for p in runtime:
         if p.origin != "fedora":
@@ -415,7 +423,7 @@ def _base_items(
         else:
             detail = f"inside every requirement on it ({_ranges(asks.get(name, ()))})"
             items.append(_item(t, "base-moved", p, str(have), detail))
-    closure = _closure_of(t, recipe)
+    closure = _closure_of(t, shipped)
     policy = policy_of(recipe)
     bundled = frozenset(canonicalize_name(p.name) for p in runtime if p.origin == "bundle")
     reused = frozenset(canonicalize_name(p.name) for p in runtime if p.origin == "fedora")
@@ -531,12 +539,11 @@ def _python_ok(requires_python: str | None, python: str) -> bool:
 
 
 def _index_items(
-    recipe: Recipe, t: LockedTarget, client: IndexClient
+    t: LockedTarget, asks: Asks, client: IndexClient
 ) -> tuple[list[DriftItem], list[str]]:
     """Newer upstream releases and yanked locked releases of the bundled packages."""
     items: list[DriftItem] = []
     notes: list[str] = []
-    asks = _requirements_on(t, recipe)
     for p in t.package:
         if p.origin != "bundle" or p.build_only:
             continue
